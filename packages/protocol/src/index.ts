@@ -1,0 +1,3 @@
+export * from './constants.js';
+export * from './rest.js';
+export * from './ws.js';

@@ -1,0 +1,145 @@
+import Type, { type Static } from 'typebox';
+import { CALL_STATUSES, END_REASONS, ERROR_CODES, LIMITS, USERNAME_PATTERN, UUID_PATTERN } from './constants.js';
+
+/** Every id the server issues is a UUID. */
+export const Uuid = Type.String({ pattern: UUID_PATTERN, minLength: 36, maxLength: 36 });
+
+/** ISO-8601 timestamp with milliseconds, always UTC (`2026-11-26T10:00:00.000Z`). */
+export const Timestamp = Type.String({ format: 'date-time', maxLength: 40 });
+
+export const Username = Type.String({
+  minLength: LIMITS.usernameMinLength,
+  maxLength: LIMITS.usernameMaxLength,
+  pattern: USERNAME_PATTERN,
+});
+export const Password = Type.String({ minLength: LIMITS.passwordMinLength, maxLength: LIMITS.passwordMaxLength });
+
+export const CallStatusSchema = Type.Enum(CALL_STATUSES);
+export const EndReasonSchema = Type.Enum(END_REASONS);
+export const ErrorCodeSchema = Type.Enum(ERROR_CODES);
+
+// ---------- error body ----------
+
+/** The body of every 4xx/5xx answer. `callId` names the blocking call of a 409. */
+export const ErrorBody = Type.Object({
+  error: Type.Object({
+    code: ErrorCodeSchema,
+    message: Type.String(),
+    callId: Type.Optional(Uuid),
+  }),
+});
+export type ErrorBody = Static<typeof ErrorBody>;
+
+// ---------- auth ----------
+
+export const RegisterBody = Type.Object({ username: Username, password: Password }, { additionalProperties: false });
+export type RegisterBody = Static<typeof RegisterBody>;
+
+/** Login checks credentials, not the register rules, so any string of bounded length is accepted here. */
+export const LoginBody = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: LIMITS.usernameMaxLength * 4 }),
+    password: Type.String({ minLength: 1, maxLength: LIMITS.passwordMaxLength }),
+  },
+  { additionalProperties: false },
+);
+export type LoginBody = Static<typeof LoginBody>;
+
+export const LoginResponse = Type.Object({
+  accessToken: Type.String(),
+  /** When the token stops working. */
+  expiresAt: Timestamp,
+});
+export type LoginResponse = Static<typeof LoginResponse>;
+
+// ---------- users ----------
+
+export const UserDto = Type.Object({ id: Uuid, username: Type.String() });
+export type UserDto = Static<typeof UserDto>;
+
+export const UserListItem = Type.Object({ id: Uuid, username: Type.String(), online: Type.Boolean() });
+export type UserListItem = Static<typeof UserListItem>;
+
+export const UserList = Type.Array(UserListItem);
+export type UserList = Static<typeof UserList>;
+
+export const UserListQuery = Type.Object({
+  /** Case-insensitive username prefix. */
+  q: Type.Optional(Type.String({ maxLength: LIMITS.userSearchMaxLength })),
+});
+export type UserListQuery = Static<typeof UserListQuery>;
+
+// ---------- calls ----------
+
+export const CreateCallBody = Type.Object({ calleeId: Uuid }, { additionalProperties: false });
+export type CreateCallBody = Static<typeof CreateCallBody>;
+
+export const CreateCallResponse = Type.Object({
+  callId: Uuid,
+  status: Type.Literal('created'),
+  callee: UserDto,
+  /** When the call stops ringing and ends as `missed`. */
+  ringExpiresAt: Timestamp,
+});
+export type CreateCallResponse = Static<typeof CreateCallResponse>;
+
+export const CallIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+export type CallIdParams = Static<typeof CallIdParams>;
+
+export const CallDto = Type.Object({
+  callId: Uuid,
+  status: CallStatusSchema,
+  callerId: Uuid,
+  calleeId: Uuid,
+  createdAt: Timestamp,
+  answeredAt: Type.Optional(Timestamp),
+  endedAt: Type.Optional(Timestamp),
+  endReason: Type.Optional(EndReasonSchema),
+});
+export type CallDto = Static<typeof CallDto>;
+
+export const EndCallResponse = Type.Object({
+  status: Type.Literal('ended'),
+  endReason: EndReasonSchema,
+});
+export type EndCallResponse = Static<typeof EndCallResponse>;
+
+export const CallHistoryQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.historyMaxLimit })),
+  /** Only calls created strictly before this instant (the `createdAt` of the last item of the previous page). */
+  before: Type.Optional(Timestamp),
+});
+export type CallHistoryQuery = Static<typeof CallHistoryQuery>;
+
+export const CallHistoryItem = Type.Object({
+  callId: Uuid,
+  status: CallStatusSchema,
+  direction: Type.Enum(['outgoing', 'incoming']),
+  peer: UserDto,
+  createdAt: Timestamp,
+  answeredAt: Type.Optional(Timestamp),
+  endedAt: Type.Optional(Timestamp),
+  endReason: Type.Optional(EndReasonSchema),
+  /** Talk time: from answer to end, only for calls that were answered and have ended. */
+  durationMs: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+export type CallHistoryItem = Static<typeof CallHistoryItem>;
+
+export const CallHistory = Type.Array(CallHistoryItem);
+export type CallHistory = Static<typeof CallHistory>;
+
+// ---------- WebRTC configuration ----------
+
+export const IceServer = Type.Object({
+  urls: Type.Array(Type.String()),
+  username: Type.Optional(Type.String()),
+  credential: Type.Optional(Type.String()),
+});
+export type IceServer = Static<typeof IceServer>;
+
+export const RtcConfig = Type.Object({
+  iceServers: Type.Array(IceServer),
+  /** When time-limited TURN credentials stop working; fetch again before then. */
+  expiresAt: Timestamp,
+});
+export type RtcConfig = Static<typeof RtcConfig>;

@@ -1,0 +1,189 @@
+import Type, { type Static, type TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { CALL_ENDED_REASONS, ERROR_CODES, LIMITS, type ErrorCode } from './constants.js';
+import { Uuid } from './rest.js';
+
+/**
+ * Every WebSocket frame is a JSON envelope `{ type, payload }`. The server relays `webrtc:*` payloads without
+ * looking inside `sdp` or `candidate`.
+ */
+function message<const T extends string, P extends TSchema>(type: T, payload: P) {
+  return Type.Object({ type: Type.Literal(type), payload }, { additionalProperties: false });
+}
+
+const strict = { additionalProperties: false } as const;
+const CallRef = Type.Object({ callId: Uuid }, strict);
+const Sdp = Type.String({ minLength: 1, maxLength: LIMITS.maxSdpLength });
+
+/** An ICE candidate, opaque to the server: the browser's `candidate` string or an `RTCIceCandidateInit`. */
+export const IceCandidate = Type.Union([
+  Type.String({ maxLength: LIMITS.maxCandidateLength }),
+  Type.Object(
+    {
+      candidate: Type.Optional(Type.String({ maxLength: LIMITS.maxCandidateLength })),
+      sdpMid: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
+      sdpMLineIndex: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 65535 }), Type.Null()])),
+      usernameFragment: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
+    },
+    strict,
+  ),
+]);
+export type IceCandidate = Static<typeof IceCandidate>;
+
+const SdpPayload = Type.Object({ callId: Uuid, sdp: Sdp }, strict);
+const CandidatePayload = Type.Object({ callId: Uuid, candidate: IceCandidate }, strict);
+
+// ---------- client → server ----------
+
+export const CallAcceptMessage = message('call:accept', CallRef);
+export const CallRejectMessage = message('call:reject', CallRef);
+/** Sent after a reconnect by the connection that was in the call, to take it back within the grace period. */
+export const CallRejoinMessage = message('call:rejoin', CallRef);
+export const OfferMessage = message('webrtc:offer', SdpPayload);
+export const AnswerMessage = message('webrtc:answer', SdpPayload);
+export const IceCandidateMessage = message('webrtc:ice-candidate', CandidatePayload);
+
+export const ClientMessage = Type.Union([
+  CallAcceptMessage,
+  CallRejectMessage,
+  CallRejoinMessage,
+  OfferMessage,
+  AnswerMessage,
+  IceCandidateMessage,
+]);
+export type ClientMessage = Static<typeof ClientMessage>;
+export type ClientMessageType = ClientMessage['type'];
+export const CLIENT_MESSAGE_TYPES = [
+  'call:accept',
+  'call:reject',
+  'call:rejoin',
+  'webrtc:offer',
+  'webrtc:answer',
+  'webrtc:ice-candidate',
+] as const satisfies readonly ClientMessageType[];
+
+/** The messages the server forwards verbatim from one participant to the other. */
+export type RelayedMessage = Extract<ClientMessage, { type: `webrtc:${string}` }>;
+export function isRelayedMessage(message: ClientMessage): message is RelayedMessage {
+  return message.type.startsWith('webrtc:');
+}
+
+// ---------- server → client ----------
+
+const Peer = Type.Object({ id: Uuid, username: Type.String() });
+
+export const CallIncomingMessage = message(
+  'call:incoming',
+  Type.Object({
+    callId: Uuid,
+    /** The caller's username, as in the seed API. */
+    from: Type.String(),
+    callerId: Uuid,
+    ringExpiresAt: Type.Optional(Type.String()),
+  }),
+);
+export const CallEndedMessage = message(
+  'call:ended',
+  Type.Object({ callId: Uuid, reason: Type.Enum(CALL_ENDED_REASONS) }),
+);
+/** Answer to `call:rejoin`: the call goes on with this connection. */
+export const CallRejoinedMessage = message(
+  'call:rejoined',
+  Type.Object({ callId: Uuid, role: Type.Enum(['caller', 'callee']), peer: Peer }),
+);
+/** The other participant's connection dropped (`connected: false`) or came back within the grace period. */
+export const PeerConnectionMessage = message(
+  'call:peer-connection',
+  Type.Object({ callId: Uuid, connected: Type.Boolean(), graceMs: Type.Optional(Type.Integer({ minimum: 0 })) }),
+);
+export const PresenceMessage = message('presence', Type.Object({ userId: Uuid, online: Type.Boolean() }));
+export const ErrorMessage = message(
+  'error',
+  Type.Object({ code: Type.Enum(ERROR_CODES), message: Type.String(), callId: Type.Optional(Type.String()) }),
+);
+
+export const ServerMessage = Type.Union([
+  CallIncomingMessage,
+  CallAcceptMessage,
+  CallRejectMessage,
+  CallEndedMessage,
+  CallRejoinedMessage,
+  PeerConnectionMessage,
+  OfferMessage,
+  AnswerMessage,
+  IceCandidateMessage,
+  PresenceMessage,
+  ErrorMessage,
+]);
+export type ServerMessage = Static<typeof ServerMessage>;
+export type ServerMessageType = ServerMessage['type'];
+
+/** Narrow a message union to one `type`: `MessageOf<ServerMessage, 'call:ended'>`. */
+export type MessageOf<M extends { type: string }, T extends M['type']> = Extract<M, { type: T }>;
+export type PayloadOf<M extends { type: string; payload: unknown }, T extends M['type']> = MessageOf<M, T>['payload'];
+
+// ---------- decoding ----------
+
+export type DecodeResult<M> =
+  | { ok: true; message: M }
+  | { ok: false; code: Extract<ErrorCode, 'INVALID_JSON' | 'UNKNOWN_MESSAGE_TYPE' | 'VALIDATION_FAILED'>; error: string; callId?: string };
+
+const clientChecker = Compile(ClientMessage);
+const serverChecker = Compile(ServerMessage);
+const clientTypes: ReadonlySet<string> = new Set(CLIENT_MESSAGE_TYPES);
+const serverTypes: ReadonlySet<string> = new Set(ServerMessage.anyOf.map((m) => m.properties.type.const));
+
+function decode<M>(
+  text: string,
+  knownTypes: ReadonlySet<string>,
+  check: (value: unknown) => value is M,
+  describe: (value: unknown) => string,
+): DecodeResult<M> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, code: 'INVALID_JSON', error: 'Frame is not valid JSON' };
+  }
+  if (check(value)) return { ok: true, message: value };
+  const envelope = isRecord(value) ? value : undefined;
+  const type = envelope?.['type'];
+  const payload = envelope?.['payload'];
+  const callId = isRecord(payload) && typeof payload['callId'] === 'string' ? payload['callId'].slice(0, 64) : undefined;
+  if (typeof type !== 'string' || !knownTypes.has(type)) {
+    return {
+      ok: false,
+      code: 'UNKNOWN_MESSAGE_TYPE',
+      error: typeof type === 'string' ? `Unknown message type "${type.slice(0, 64)}"` : 'Message needs a string "type"',
+    };
+  }
+  return { ok: false, code: 'VALIDATION_FAILED', error: `Invalid "${type}" message: ${describe(value)}`, ...(callId ? { callId } : {}) };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function firstError(errors: readonly { instancePath: string; message: string }[]): string {
+  const first = errors[0];
+  return first ? `${first.instancePath || '/'} ${first.message}` : 'does not match the schema';
+}
+
+/** Parse and validate one client → server frame. Never throws. */
+export function decodeClientMessage(text: string): DecodeResult<ClientMessage> {
+  return decode(text, clientTypes, (v): v is ClientMessage => clientChecker.Check(v), (v) => firstError(clientChecker.Errors(v)));
+}
+
+/** Parse and validate one server → client frame. Never throws. */
+export function decodeServerMessage(text: string): DecodeResult<ServerMessage> {
+  return decode(text, serverTypes, (v): v is ServerMessage => serverChecker.Check(v), (v) => firstError(serverChecker.Errors(v)));
+}
+
+/** Type guards for already-parsed values. */
+export const isClientMessage = (value: unknown): value is ClientMessage => clientChecker.Check(value);
+export const isServerMessage = (value: unknown): value is ServerMessage => serverChecker.Check(value);
+
+/** For exhaustive switches: `default: return assertNever(message)`. */
+export function assertNever(value: never): never {
+  throw new Error(`Unhandled case: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,98 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CLIENT_MESSAGE_TYPES, decodeClientMessage, decodeServerMessage, LIMITS, type ClientMessage } from '../src/index.js';
+
+const uuid = fc.uuid();
+const sdp = fc.string({ minLength: 1, maxLength: 200 });
+const candidate = fc.oneof(
+  fc.string({ maxLength: 200 }),
+  fc.record(
+    { candidate: fc.string({ maxLength: 200 }), sdpMid: fc.option(fc.string({ maxLength: 10 })), sdpMLineIndex: fc.option(fc.nat(65535)) },
+    { requiredKeys: [] },
+  ),
+);
+const clientMessage: fc.Arbitrary<ClientMessage> = fc.oneof(
+  uuid.map((callId) => ({ type: 'call:accept' as const, payload: { callId } })),
+  uuid.map((callId) => ({ type: 'call:reject' as const, payload: { callId } })),
+  uuid.map((callId) => ({ type: 'call:rejoin' as const, payload: { callId } })),
+  fc.record({ callId: uuid, sdp }).map((payload) => ({ type: 'webrtc:offer' as const, payload })),
+  fc.record({ callId: uuid, sdp }).map((payload) => ({ type: 'webrtc:answer' as const, payload })),
+  fc.record({ callId: uuid, candidate }).map((payload) => ({ type: 'webrtc:ice-candidate' as const, payload })),
+);
+
+describe('decodeClientMessage', () => {
+  it('accepts every valid message and returns it unchanged', () => {
+    fc.assert(
+      fc.property(clientMessage, (message) => {
+        const result = decodeClientMessage(JSON.stringify(message));
+        expect(result).toEqual({ ok: true, message });
+      }),
+    );
+  });
+
+  it('never throws on arbitrary text', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 500 }), (text) => {
+        const result = decodeClientMessage(text);
+        expect(typeof result.ok).toBe('boolean');
+      }),
+    );
+  });
+
+  it('never throws on arbitrary JSON, and accepts only the known types', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const result = decodeClientMessage(JSON.stringify(value));
+        if (result.ok) expect(CLIENT_MESSAGE_TYPES).toContain(result.message.type);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('rejects a valid message with one extra field anywhere', () => {
+    fc.assert(
+      fc.property(clientMessage, fc.constantFrom('__proto__', 'constructor', 'extra'), (message, key) => {
+        const text = JSON.stringify(message).replace('"payload":{', `"payload":{"${key}":1,`);
+        const result = decodeClientMessage(text);
+        expect(result).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
+      }),
+    );
+  });
+
+  it('names the error: invalid JSON, unknown type, invalid payload', () => {
+    expect(decodeClientMessage('{')).toMatchObject({ ok: false, code: 'INVALID_JSON' });
+    expect(decodeClientMessage('{"type":"call:dance","payload":{}}')).toMatchObject({ ok: false, code: 'UNKNOWN_MESSAGE_TYPE' });
+    expect(decodeClientMessage('null')).toMatchObject({ ok: false, code: 'UNKNOWN_MESSAGE_TYPE' });
+    expect(decodeClientMessage('{"type":"webrtc:offer","payload":{"callId":"nope","sdp":"v=0"}}')).toMatchObject({
+      ok: false,
+      code: 'VALIDATION_FAILED',
+      callId: 'nope',
+    });
+  });
+
+  it('rejects an SDP longer than the limit', () => {
+    const message = { type: 'webrtc:offer', payload: { callId: '0192f3a4-1234-7abc-8def-0123456789ab', sdp: 'x'.repeat(LIMITS.maxSdpLength + 1) } };
+    expect(decodeClientMessage(JSON.stringify(message))).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
+  });
+});
+
+describe('decodeServerMessage', () => {
+  it('accepts the relayed webrtc messages the client sent', () => {
+    fc.assert(
+      fc.property(clientMessage, (message) => {
+        if (!message.type.startsWith('webrtc:')) return;
+        expect(decodeServerMessage(JSON.stringify(message)).ok).toBe(true);
+      }),
+    );
+  });
+
+  it('accepts call:ended with every reason including answered_elsewhere, and rejects others', () => {
+    const callId = '0192f3a4-1234-7abc-8def-0123456789ab';
+    expect(decodeServerMessage(JSON.stringify({ type: 'call:ended', payload: { callId, reason: 'answered_elsewhere' } })).ok).toBe(true);
+    expect(decodeServerMessage(JSON.stringify({ type: 'call:ended', payload: { callId, reason: 'bored' } })).ok).toBe(false);
+  });
+
+  it('never throws on arbitrary JSON', () => {
+    fc.assert(fc.property(fc.jsonValue(), (value) => void decodeServerMessage(JSON.stringify(value))), { numRuns: 2000 });
+  });
+});
