@@ -71,7 +71,17 @@ export type UserListQuery = Static<typeof UserListQuery>;
 
 // ---------- calls ----------
 
-export const CreateCallBody = Type.Object({ calleeId: Uuid }, { additionalProperties: false });
+export const CreateCallBody = Type.Object(
+  {
+    calleeId: Uuid,
+    /**
+     * The caller's WebSocket connection (from its `hello` message) that will carry the call. Optional for seed
+     * compatibility: without it the caller's first connection that speaks about the call is bound to it.
+     */
+    connectionId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
 export type CreateCallBody = Static<typeof CreateCallBody>;
 
 export const CreateCallResponse = Type.Object({

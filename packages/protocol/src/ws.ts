@@ -96,6 +96,11 @@ export const PeerConnectionMessage = message(
   'call:peer-connection',
   Type.Object({ callId: Uuid, connected: Type.Boolean(), graceMs: Type.Optional(Type.Integer({ minimum: 0 })) }),
 );
+/** First message on every connection: who the server thinks you are, and this connection's id. */
+export const HelloMessage = message(
+  'hello',
+  Type.Object({ connectionId: Type.String(), userId: Uuid, username: Type.String() }),
+);
 export const PresenceMessage = message('presence', Type.Object({ userId: Uuid, online: Type.Boolean() }));
 export const ErrorMessage = message(
   'error',
@@ -103,6 +108,7 @@ export const ErrorMessage = message(
 );
 
 export const ServerMessage = Type.Union([
+  HelloMessage,
   CallIncomingMessage,
   CallAcceptMessage,
   CallRejectMessage,
