@@ -18,16 +18,16 @@ export const LIMITS = {
 /** Allowed characters of a username, as a JSON-schema pattern. */
 export const USERNAME_PATTERN = '^[A-Za-z0-9_.-]+$';
 
-/** Canonical lower-case UUID (v4 or v7, as the server issues). Accepts upper case too: ids are compared lower-cased. */
-export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+/** Canonical lower-case UUID, as the server issues them (ids are compared as strings). */
+export const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 
 /** WebSocket close codes the server uses. 4000–4999 are Parley's own. */
 export const CLOSE_CODES = {
   NORMAL: 1000,
   /** The server is shutting down; reconnect with backoff. */
   GOING_AWAY: 1001,
-  /** A frame was not valid UTF-8 text, or was binary. */
-  UNSUPPORTED_DATA: 1003,
+  /** A text frame was not valid UTF-8 (closed by the WebSocket layer). */
+  INVALID_PAYLOAD: 1007,
   /** A frame exceeded {@link LIMITS.maxFrameBytes}. */
   MESSAGE_TOO_BIG: 1009,
   /** The access token expired while connected; log in again. */

@@ -1,0 +1,170 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import websocket from '@fastify/websocket';
+import { CLOSE_CODES, LIMITS } from '@parley/protocol';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LoginThrottle } from './auth/login-throttle.js';
+import { PasswordHasher } from './auth/passwords.js';
+import { authPlugin } from './auth/plugin.js';
+import { CallRepository } from './calls/repository.js';
+import { CallService } from './calls/service.js';
+import type { Config } from './config.js';
+import { migrationsFolder, openDatabase, type DbHandle } from './db/client.js';
+import { installErrorHandling } from './http/error-handler.js';
+import { AppError } from './http/errors.js';
+import { loggerOptions } from './http/logger.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { authRoutes } from './routes/auth.js';
+import { callRoutes } from './routes/calls.js';
+import { healthRoutes } from './routes/health.js';
+import { rtcRoutes } from './routes/rtc.js';
+import { userRoutes } from './routes/users.js';
+import { SignalingHub } from './signaling/hub.js';
+import { signalingRoutes } from './signaling/route.js';
+import { UserRepository } from './users/repository.js';
+
+export interface AppServices {
+  config: Config;
+  database: DbHandle;
+  users: UserRepository;
+  calls: CallService;
+  hub: SignalingHub;
+  hasher: PasswordHasher;
+  loginThrottle: LoginThrottle;
+  metrics: Metrics;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    parley: AppServices;
+  }
+}
+
+export interface BuildOptions {
+  /** Where log lines go instead of stdout (tests capture them to check what is logged). */
+  logStream?: NodeJS.WritableStream;
+}
+
+const expectedMigrations = JSON.parse(readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8')).entries.length as number;
+
+/** Builds the whole server — REST, WebSocket, SPA — without listening. Tests, the CLI and `server.ts` share it. */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(config, options.logStream),
+    genReqId: () => randomUUID(),
+    bodyLimit: 16 * 1024,
+    ...(config.tls ? { https: { cert: readFileSync(config.tls.certPath), key: readFileSync(config.tls.keyPath) } } : {}),
+  });
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  installErrorHandling(app);
+
+  const database = openDatabase(config.databasePath);
+  const metrics = createMetrics();
+  const users = new UserRepository(database.db);
+  const hub = new SignalingHub(
+    { maxConnectionsPerUser: config.rateLimits.wsMaxConnectionsPerUser, maxBufferedBytes: config.wsMaxBufferedBytes },
+    metrics,
+  );
+  const calls = new CallService(
+    new CallRepository(database.db),
+    users,
+    hub,
+    { ringTimeoutMs: config.callRingTimeoutMs, reconnectGraceMs: config.callReconnectGraceMs },
+    app.log,
+    metrics,
+  );
+  const hasher = new PasswordHasher(config.argon2);
+  const loginThrottle = new LoginThrottle(config.rateLimits.loginFailuresPerUsername, config.rateLimits.loginFailureWindowMs);
+  app.decorate('parley', { config, database, users, calls, hub, hasher, loginThrottle, metrics });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('preClose', async () => {
+    hub.closeAll(CLOSE_CODES.GOING_AWAY, 'Server shutting down');
+    calls.shutdown();
+  });
+  app.addHook('onClose', async () => database.close());
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        mediaSrc: ["'self'", 'blob:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+      },
+    },
+    // Camera and microphone are the product; everything else is off.
+    permittedCrossDomainPolicies: false,
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('permissions-policy', 'camera=(self), microphone=(self), display-capture=(self), geolocation=()');
+  });
+  if (config.corsOrigins.length > 0) await app.register(cors, { origin: config.corsOrigins, credentials: false });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: () => new AppError('RATE_LIMITED', 'Too many requests; try again later'),
+  });
+  await app.register(authPlugin, { secret: config.jwtSecret, expiresInSeconds: config.jwtExpiresInSeconds, users });
+  await app.register(websocket, {
+    options: {
+      maxPayload: LIMITS.maxFrameBytes,
+      handleProtocols: (protocols) => (protocols.has('bearer') ? 'bearer' : false),
+    },
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Parley API', version: '1.0.0', description: 'REST API of Parley. Signaling runs over the WebSocket at /api/v1/ws.' },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  await app.register(
+    async (api) => {
+      await api.register(authRoutes);
+      await api.register(userRoutes);
+      await api.register(callRoutes);
+      await api.register(rtcRoutes);
+    },
+    { prefix: '/api/v1' },
+  );
+  await app.register(signalingRoutes);
+  await app.register(healthRoutes, { expectedMigrations });
+
+  if (config.webDistDir !== null) {
+    await app.register(fastifyStatic, {
+      root: config.webDistDir,
+      wildcard: false,
+      index: ['index.html'],
+      // Hashed assets can be cached forever; index.html must not be, so a deploy reaches everyone.
+      setHeaders: (res, path) =>
+        res.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
+    });
+  }
+  app.setNotFoundHandler((request, reply) => {
+    const isPage = request.method === 'GET' && !request.url.startsWith('/api/') && config.webDistDir !== null;
+    if (isPage) return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    return reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'Not found' } });
+  });
+
+  calls.recoverAfterRestart();
+  hub.startHeartbeat(config.wsPingIntervalMs);
+  return app;
+}

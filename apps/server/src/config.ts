@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Everything the server reads from its environment, validated once at start. No `process.env` elsewhere. */
+export interface Config {
+  nodeEnv: 'production' | 'development' | 'test';
+  host: string;
+  port: number;
+  databasePath: string;
+  jwtSecret: string;
+  jwtExpiresInSeconds: number;
+  callRingTimeoutMs: number;
+  callReconnectGraceMs: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Pretty, human-readable logs (development); JSON otherwise. */
+  logPretty: boolean;
+  /** Built SPA to serve at `/`, or null to serve the API only. */
+  webDistDir: string | null;
+  corsOrigins: string[];
+  argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  rateLimits: {
+    authPerMinutePerIp: number;
+    loginFailuresPerUsername: number;
+    loginFailureWindowMs: number;
+    callsPerMinutePerUser: number;
+    wsMessageBurst: number;
+    wsMessagesPerSecond: number;
+    wsMaxConnectionsPerUser: number;
+  };
+  wsPingIntervalMs: number;
+  /** Outgoing bytes queued for one socket before it is closed as a slow consumer. */
+  wsMaxBufferedBytes: number;
+  ice: { stunUrls: string[]; turnUrls: string[]; turnSecret: string | null; turnTtlSeconds: number };
+  /** Bearer token for `GET /metrics`; metrics are off when unset. */
+  metricsToken: string | null;
+  tls: { certPath: string; keyPath: string } | null;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const NODE_ENVS = ['production', 'development', 'test'] as const;
+
+/** The repository's default data folder, `<repo>/data`, wherever the server is started from. */
+const defaultDataDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../data');
+const defaultWebDist = resolve(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw.trim());
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function oneOf<const T extends readonly string[]>(env: Env, name: string, values: T, fallback: T[number]): T[number] {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const found = values.find((v) => v === raw);
+  if (found === undefined) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+  return found;
+}
+
+function list(env: Env, name: string): string[] {
+  return (env[name] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+/** `12h`, `30m`, `45s`, `3600` (seconds). */
+function duration(env: Env, name: string, fallbackSeconds: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallbackSeconds;
+  const match = /^(\d+)\s*([smhd]?)$/.exec(raw.trim());
+  if (!match) throw new ConfigError(`${name} must look like 3600, 45s, 30m, 12h or 7d, got "${raw}"`);
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
+  const seconds = Number(match[1]) * unit;
+  if (seconds < 60 || seconds > 30 * 86400) throw new ConfigError(`${name} must be between 1 minute and 30 days`);
+  return seconds;
+}
+
+/**
+ * Outside production an unset JWT_SECRET is generated once and kept next to the database, so restarts keep
+ * sessions. Production must be given one.
+ */
+function jwtSecret(env: Env, nodeEnv: Config['nodeEnv'], dataDir: string): string {
+  const given = env['JWT_SECRET'];
+  if (given !== undefined && given !== '') {
+    if (given.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters');
+    return given;
+  }
+  if (nodeEnv === 'production') throw new ConfigError('JWT_SECRET is required when NODE_ENV=production');
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secret;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = oneOf(env, 'NODE_ENV', NODE_ENVS, 'development');
+  const databasePath = resolve(env['DATABASE_PATH'] || join(defaultDataDir, 'parley.db'));
+  const dataDir = dirname(databasePath);
+  const webDist = env['WEB_DIST_DIR'] === '' ? null : resolve(env['WEB_DIST_DIR'] ?? defaultWebDist);
+  const tlsCert = env['TLS_CERT'];
+  const tlsKey = env['TLS_KEY'];
+  if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new ConfigError('TLS_CERT and TLS_KEY must be set together');
+  const memoryCost = int(env, 'ARGON2_MEMORY_KIB', 19_456, 8_192, 1_048_576);
+  return {
+    nodeEnv,
+    host: env['HOST'] || '127.0.0.1',
+    port: int(env, 'PORT', 3000, 0, 65_535),
+    databasePath,
+    jwtSecret: jwtSecret(env, nodeEnv, dataDir),
+    jwtExpiresInSeconds: duration(env, 'JWT_EXPIRES_IN', 12 * 3600),
+    callRingTimeoutMs: int(env, 'CALL_RING_TIMEOUT_MS', 30_000, 100, 600_000),
+    callReconnectGraceMs: int(env, 'CALL_RECONNECT_GRACE_MS', 10_000, 100, 600_000),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'warn' : 'info'),
+    logPretty: (env['LOG_PRETTY'] ?? (nodeEnv === 'development' ? '1' : '0')) === '1',
+    webDistDir: webDist !== null && existsSync(join(webDist, 'index.html')) ? webDist : null,
+    corsOrigins: list(env, 'CORS_ORIGINS'),
+    argon2: {
+      memoryCost,
+      timeCost: int(env, 'ARGON2_TIME_COST', 2, 1, 10),
+      parallelism: int(env, 'ARGON2_PARALLELISM', 1, 1, 16),
+    },
+    rateLimits: {
+      authPerMinutePerIp: int(env, 'AUTH_RATE_LIMIT_PER_MINUTE', 100, 1, 1_000_000),
+      loginFailuresPerUsername: int(env, 'LOGIN_FAILURES_PER_USERNAME', 10, 1, 1_000_000),
+      loginFailureWindowMs: int(env, 'LOGIN_FAILURE_WINDOW_MS', 15 * 60_000, 1_000, 86_400_000),
+      callsPerMinutePerUser: int(env, 'CALLS_RATE_LIMIT_PER_MINUTE', 60, 1, 1_000_000),
+      wsMessageBurst: int(env, 'WS_MESSAGE_BURST', 200, 1, 1_000_000),
+      wsMessagesPerSecond: int(env, 'WS_MESSAGES_PER_SECOND', 50, 1, 1_000_000),
+      wsMaxConnectionsPerUser: int(env, 'WS_MAX_CONNECTIONS_PER_USER', 10, 1, 100_000),
+    },
+    wsPingIntervalMs: int(env, 'WS_PING_INTERVAL_MS', 30_000, 100, 600_000),
+    wsMaxBufferedBytes: int(env, 'WS_MAX_BUFFERED_BYTES', 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
+    ice: {
+      stunUrls: list(env, 'STUN_URLS'),
+      turnUrls: list(env, 'TURN_URLS'),
+      turnSecret: env['TURN_SECRET'] || null,
+      turnTtlSeconds: int(env, 'TURN_TTL_SECONDS', 3600, 60, 7 * 86400),
+    },
+    metricsToken: env['METRICS_TOKEN'] || null,
+    tls: tlsCert && tlsKey ? { certPath: resolve(tlsCert), keyPath: resolve(tlsKey) } : null,
+  };
+}

@@ -1,0 +1,40 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics of one app instance (its own registry, so tests can run several apps in one process). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'parley_process_' });
+  const opts = { registers: [registry] };
+  return {
+    registry,
+    wsConnections: new Gauge({ name: 'parley_ws_connections', help: 'Open WebSocket connections', ...opts }),
+    onlineUsers: new Gauge({ name: 'parley_online_users', help: 'Users with at least one open connection', ...opts }),
+    liveCalls: new Gauge({ name: 'parley_calls_live', help: 'Calls by status (created = ringing)', labelNames: ['status'], ...opts }),
+    callsCreated: new Counter({ name: 'parley_calls_created_total', help: 'Calls placed', ...opts }),
+    callsEnded: new Counter({ name: 'parley_calls_ended_total', help: 'Calls ended, by reason', labelNames: ['reason'], ...opts }),
+    callDuration: new Histogram({
+      name: 'parley_call_duration_seconds',
+      help: 'Talk time of answered calls',
+      buckets: [5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200],
+      ...opts,
+    }),
+    relayed: new Counter({ name: 'parley_ws_relayed_total', help: 'Signaling messages relayed, by type', labelNames: ['type'], ...opts }),
+    relayLatency: new Histogram({
+      name: 'parley_ws_relay_seconds',
+      help: 'Time from receiving a signaling frame to handing it to the peer socket',
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
+      ...opts,
+    }),
+    rejectedFrames: new Counter({ name: 'parley_ws_rejected_total', help: 'Inbound frames answered with an error, by code', labelNames: ['code'], ...opts }),
+    loginAttempts: new Counter({ name: 'parley_login_attempts_total', help: 'Login attempts, by result', labelNames: ['result'], ...opts }),
+    argon2Seconds: new Histogram({
+      name: 'parley_argon2_seconds',
+      help: 'Time to hash or verify a password',
+      labelNames: ['op'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      ...opts,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

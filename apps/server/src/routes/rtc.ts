@@ -1,0 +1,44 @@
+import { ErrorBody, RtcConfig, type IceServer } from '@parley/protocol';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { createHmac } from 'node:crypto';
+import type { Config } from '../config.js';
+
+/**
+ * ICE servers for a user. With a TURN secret, credentials follow the TURN REST API convention that coturn's
+ * `use-auth-secret` checks: username `<expiry-unix>:<userId>`, credential base64(HMAC-SHA1(secret, username)).
+ */
+export function iceServersFor(ice: Config['ice'], userId: string, now = Date.now()): { iceServers: IceServer[]; expiresAt: string } {
+  const expiresAtSeconds = Math.floor(now / 1000) + ice.turnTtlSeconds;
+  const iceServers: IceServer[] = [];
+  if (ice.stunUrls.length > 0) iceServers.push({ urls: ice.stunUrls });
+  if (ice.turnUrls.length > 0) {
+    if (ice.turnSecret) {
+      const username = `${expiresAtSeconds}:${userId}`;
+      const credential = createHmac('sha1', ice.turnSecret).update(username).digest('base64');
+      iceServers.push({ urls: ice.turnUrls, username, credential });
+    } else {
+      iceServers.push({ urls: ice.turnUrls });
+    }
+  }
+  return { iceServers, expiresAt: new Date(expiresAtSeconds * 1000).toISOString() };
+}
+
+export const rtcRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { config } = app.parley;
+  app.get(
+    '/rtc/config',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags: ['rtc'],
+        summary: 'STUN/TURN servers for RTCPeerConnection, with time-limited TURN credentials',
+        security: [{ bearerAuth: [] }],
+        response: { 200: RtcConfig, 401: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return iceServersFor(config.ice, request.user.id);
+    },
+  );
+};

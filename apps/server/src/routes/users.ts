@@ -1,0 +1,32 @@
+import { ErrorBody, UserDto, UserList, UserListQuery } from '@parley/protocol';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+
+export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { users, hub } = app.parley;
+  const security = [{ bearerAuth: [] }];
+
+  app.get(
+    '/users/me',
+    {
+      onRequest: app.authenticate,
+      schema: { tags: ['users'], summary: 'The logged-in user', security, response: { 200: UserDto, 401: ErrorBody } },
+    },
+    async (request) => request.user,
+  );
+
+  app.get(
+    '/users',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags: ['users'],
+        summary: 'Everyone else, sorted by name, with whether they are online',
+        security,
+        querystring: UserListQuery,
+        response: { 200: UserList, 400: ErrorBody, 401: ErrorBody },
+      },
+    },
+    async (request) =>
+      users.list(request.user.id, request.query.q).map((u) => ({ ...u, online: hub.isOnline(u.id) })),
+  );
+};

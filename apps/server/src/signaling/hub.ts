@@ -1,0 +1,136 @@
+import type { ServerMessage } from '@parley/protocol';
+import { CLOSE_CODES } from '@parley/protocol';
+import type { WebSocket } from 'ws';
+import type { Metrics } from '../observability/metrics.js';
+import type { ConnectionRef, Delivery } from './delivery.js';
+import type { TokenBucket } from './token-bucket.js';
+
+export interface Connection extends ConnectionRef {
+  readonly username: string;
+  readonly socket: WebSocket;
+  readonly bucket: TokenBucket;
+  /** Messages refused in a row by the rate limit; too many and the connection is closed. */
+  throttled: number;
+  /** Answered the last ping. */
+  alive: boolean;
+}
+
+/**
+ * Who is connected: users to their sockets, and delivery to them. Knows nothing about calls. Every send checks the
+ * socket's outgoing buffer so a client that stops reading cannot make the server hold unbounded memory.
+ */
+export class SignalingHub implements Delivery {
+  private readonly connections = new Map<string, Connection>();
+  private readonly byUser = new Map<string, Set<Connection>>();
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly limits: { maxConnectionsPerUser: number; maxBufferedBytes: number },
+    private readonly metrics: Metrics,
+  ) {}
+
+  /** Registers a connection; `firstForUser` says whether the user just came online. Refused over the per-user cap. */
+  add(conn: Connection): { ok: true; firstForUser: boolean } | { ok: false } {
+    let mine = this.byUser.get(conn.userId);
+    if (mine && mine.size >= this.limits.maxConnectionsPerUser) return { ok: false };
+    if (!mine) {
+      mine = new Set();
+      this.byUser.set(conn.userId, mine);
+      this.metrics.onlineUsers.inc();
+    }
+    mine.add(conn);
+    this.connections.set(conn.id, conn);
+    this.metrics.wsConnections.inc();
+    return { ok: true, firstForUser: mine.size === 1 };
+  }
+
+  /** Forgets a connection; `lastForUser` says whether the user just went offline. */
+  remove(conn: Connection): { lastForUser: boolean } {
+    if (!this.connections.delete(conn.id)) return { lastForUser: false };
+    this.metrics.wsConnections.dec();
+    const mine = this.byUser.get(conn.userId);
+    mine?.delete(conn);
+    if (mine && mine.size === 0) {
+      this.byUser.delete(conn.userId);
+      this.metrics.onlineUsers.dec();
+      return { lastForUser: true };
+    }
+    return { lastForUser: false };
+  }
+
+  isOnline(userId: string): boolean {
+    return this.byUser.has(userId);
+  }
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  isOpen(connectionId: string): boolean {
+    return this.connections.has(connectionId);
+  }
+
+  ownerOf(connectionId: string): string | undefined {
+    return this.connections.get(connectionId)?.userId;
+  }
+
+  toUser(userId: string, message: ServerMessage, exceptConnectionId?: string): void {
+    const mine = this.byUser.get(userId);
+    if (!mine) return;
+    const text = JSON.stringify(message);
+    for (const conn of mine) if (conn.id !== exceptConnectionId) this.send(conn, text);
+  }
+
+  toConnection(connectionId: string, message: ServerMessage): boolean {
+    const conn = this.connections.get(connectionId);
+    return conn !== undefined && this.send(conn, JSON.stringify(message));
+  }
+
+  rawToConnection(connectionId: string, text: string): boolean {
+    const conn = this.connections.get(connectionId);
+    return conn !== undefined && this.send(conn, text);
+  }
+
+  /** To every connection but the given user's own. Serialised once. */
+  broadcast(message: ServerMessage, exceptUserId?: string): void {
+    const text = JSON.stringify(message);
+    for (const [userId, mine] of this.byUser) {
+      if (userId === exceptUserId) continue;
+      for (const conn of mine) this.send(conn, text);
+    }
+  }
+
+  send(conn: Connection, text: string): boolean {
+    const { socket } = conn;
+    if (socket.readyState !== socket.OPEN) return false;
+    if (socket.bufferedAmount > this.limits.maxBufferedBytes) {
+      socket.close(CLOSE_CODES.SLOW_CONSUMER, 'Slow consumer: outgoing buffer full');
+      // A peer that stops reading will not complete the close handshake either.
+      setTimeout(() => socket.terminate(), 1000).unref();
+      return false;
+    }
+    socket.send(text);
+    return true;
+  }
+
+  /** Pings every socket each interval and drops those that did not answer the previous ping. */
+  startHeartbeat(intervalMs: number): void {
+    this.heartbeat = setInterval(() => {
+      for (const conn of this.connections.values()) {
+        if (!conn.alive) {
+          conn.socket.terminate();
+          continue;
+        }
+        conn.alive = false;
+        conn.socket.ping();
+      }
+    }, intervalMs);
+    this.heartbeat.unref();
+  }
+
+  /** Closes every socket (server shutdown: 1001, clients reconnect). */
+  closeAll(code: number, reason: string): void {
+    clearInterval(this.heartbeat);
+    for (const conn of this.connections.values()) conn.socket.close(code, reason);
+  }
+}

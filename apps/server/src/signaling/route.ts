@@ -1,0 +1,149 @@
+import { assertNever, CLOSE_CODES, decodeClientMessage, isRelayedMessage, type ClientMessage, type ErrorCode, type ServerMessage } from '@parley/protocol';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { RawData, WebSocket } from 'ws';
+import { AppError, errorBody } from '../http/errors.js';
+import type { PublicUser } from '../users/repository.js';
+import type { Connection } from './hub.js';
+import { TokenBucket } from './token-bucket.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the WebSocket upgrade's auth hook. */
+    wsSession?: { user: PublicUser; expiresAt: number };
+  }
+}
+
+/** The JWT from `Authorization: Bearer`, the subprotocol pair `["bearer", <jwt>]`, or `?token=`. */
+function tokenOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
+  const protocols = request.headers['sec-websocket-protocol'];
+  if (typeof protocols === 'string') {
+    const [scheme, token] = protocols.split(',').map((p) => p.trim());
+    if (scheme === 'bearer' && token) return token;
+  }
+  const query = request.query as Record<string, unknown> | undefined;
+  const token = query?.['token'];
+  return typeof token === 'string' && token.length > 0 ? token : undefined;
+}
+
+/**
+ * `/api/v1/ws` (and `/ws`): authenticates at upgrade, then decodes every frame with the protocol's validator and
+ * hands it to the call service. Protocol mistakes get an `error` message and the connection stays open.
+ */
+export const signalingRoutes: FastifyPluginAsync = async (app) => {
+  const { hub, calls, config, metrics } = app.parley;
+
+  const sendError = (conn: Connection, code: ErrorCode, message: string, callId?: string) => {
+    metrics.rejectedFrames.inc({ code });
+    const error: ServerMessage = { type: 'error', payload: { code, message, ...(callId === undefined ? {} : { callId }) } };
+    hub.send(conn, JSON.stringify(error));
+  };
+
+  const dispatch = (conn: Connection, message: ClientMessage, text: string): void => {
+    switch (message.type) {
+      case 'call:accept':
+        return calls.accept(conn, message.payload.callId);
+      case 'call:reject':
+        return calls.reject(conn, message.payload.callId);
+      case 'call:rejoin':
+        return calls.rejoin(conn, message.payload.callId);
+      case 'webrtc:offer':
+      case 'webrtc:answer':
+      case 'webrtc:ice-candidate': {
+        const started = performance.now();
+        calls.relay(conn, message, text);
+        metrics.relayLatency.observe((performance.now() - started) / 1000);
+        return;
+      }
+      default:
+        return assertNever(message);
+    }
+  };
+
+  const onFrame = (conn: Connection, data: RawData, isBinary: boolean): void => {
+    if (!conn.bucket.take()) {
+      conn.throttled += 1;
+      if (conn.throttled > config.rateLimits.wsMessageBurst) {
+        conn.socket.close(CLOSE_CODES.RATE_LIMITED, 'Rate limit exceeded');
+        return;
+      }
+      return sendError(conn, 'RATE_LIMITED', 'Too many messages; slow down');
+    }
+    conn.throttled = 0;
+    if (isBinary) return sendError(conn, 'VALIDATION_FAILED', 'Binary frames are not accepted; send JSON text');
+    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    const decoded = decodeClientMessage(text);
+    if (!decoded.ok) return sendError(conn, decoded.code, decoded.error, decoded.callId);
+    try {
+      dispatch(conn, decoded.message, text);
+    } catch (error) {
+      if (error instanceof AppError) return sendError(conn, error.code, error.message, error.callId);
+      app.log.error({ err: error, userId: conn.userId, type: decoded.message.type }, 'signaling handler failed');
+      sendError(conn, 'INTERNAL_ERROR', 'Something went wrong on the server');
+    }
+  };
+
+  const open = (socket: WebSocket, request: FastifyRequest): void => {
+    const session = request.wsSession;
+    if (!session) {
+      socket.close(CLOSE_CODES.TOKEN_EXPIRED, 'Not authenticated');
+      return;
+    }
+    const conn: Connection = {
+      id: randomUUID(),
+      userId: session.user.id,
+      username: session.user.username,
+      socket,
+      bucket: new TokenBucket(config.rateLimits.wsMessageBurst, config.rateLimits.wsMessagesPerSecond),
+      throttled: 0,
+      alive: true,
+    };
+    const added = hub.add(conn);
+    if (!added.ok) {
+      socket.close(CLOSE_CODES.TOO_MANY_CONNECTIONS, 'Too many open connections for this user');
+      return;
+    }
+    const log = request.log.child({ userId: conn.userId, connectionId: conn.id });
+    // A session ends with its token: the client logs in again.
+    const expiry = setTimeout(
+      () => socket.close(CLOSE_CODES.TOKEN_EXPIRED, 'Access token expired'),
+      Math.min(Math.max(session.expiresAt - Date.now(), 0), 2 ** 31 - 1),
+    );
+    socket.on('message', (data, isBinary) => onFrame(conn, data, isBinary));
+    socket.on('pong', () => {
+      conn.alive = true;
+    });
+    socket.on('error', (err) => log.debug({ err }, 'socket error'));
+    socket.on('close', (code) => {
+      clearTimeout(expiry);
+      const { lastForUser } = hub.remove(conn);
+      calls.connectionClosed(conn);
+      if (lastForUser) hub.broadcast({ type: 'presence', payload: { userId: conn.userId, online: false } });
+      log.debug({ code }, 'socket closed');
+    });
+    hub.send(conn, JSON.stringify({ type: 'hello', payload: { connectionId: conn.id, userId: conn.userId, username: conn.username } } satisfies ServerMessage));
+    if (added.firstForUser) hub.broadcast({ type: 'presence', payload: { userId: conn.userId, online: true } }, conn.userId);
+    calls.connectionOpened(conn);
+    log.debug('socket opened');
+  };
+
+  const route = (instance: FastifyInstance, url: string) =>
+    instance.get(
+      url,
+      {
+        websocket: true,
+        schema: { hide: true },
+        preValidation: async (request, reply) => {
+          const token = tokenOf(request);
+          const session = token === undefined ? undefined : app.userFromToken(token);
+          if (!session) return reply.code(401).send(errorBody('UNAUTHORIZED', 'A valid access token is required'));
+          request.wsSession = session;
+        },
+      },
+      open,
+    );
+  route(app, '/api/v1/ws');
+  route(app, '/ws');
+};

@@ -1,0 +1,54 @@
+import { and, asc, like, ne, eq } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/client.js';
+import { users, type UserRow } from '../db/schema.js';
+
+export interface PublicUser {
+  id: string;
+  username: string;
+}
+
+export type CreateUserResult = { ok: true; user: PublicUser } | { ok: false; reason: 'taken' };
+
+/** `_` and `%` are LIKE wildcards; usernames may contain `_`. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export class UserRepository {
+  constructor(private readonly db: Db) {}
+
+  create(username: string, passwordHash: string, now = Date.now()): CreateUserResult {
+    const id = randomUUID();
+    const inserted = this.db
+      .insert(users)
+      .values({ id, username, usernameKey: username.toLowerCase(), passwordHash, createdAt: now })
+      .onConflictDoNothing({ target: users.usernameKey })
+      .returning({ id: users.id })
+      .all();
+    return inserted.length === 1 ? { ok: true, user: { id, username } } : { ok: false, reason: 'taken' };
+  }
+
+  findByUsername(username: string): UserRow | undefined {
+    return this.db.select().from(users).where(eq(users.usernameKey, username.toLowerCase())).get();
+  }
+
+  findById(id: string): PublicUser | undefined {
+    return this.db.select({ id: users.id, username: users.username }).from(users).where(eq(users.id, id)).get();
+  }
+
+  /** Everyone but `exceptId`, sorted by name, optionally by case-insensitive prefix. */
+  list(exceptId: string, prefix?: string): PublicUser[] {
+    const filter = prefix ? like(users.usernameKey, `${escapeLike(prefix.toLowerCase())}%`) : undefined;
+    return this.db
+      .select({ id: users.id, username: users.username })
+      .from(users)
+      .where(filter ? and(ne(users.id, exceptId), filter) : ne(users.id, exceptId))
+      .orderBy(asc(users.usernameKey))
+      .all();
+  }
+
+  delete(id: string): boolean {
+    return this.db.delete(users).where(eq(users.id, id)).run().changes === 1;
+  }
+}

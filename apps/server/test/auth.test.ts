@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { createUser, request } from './helpers/http.js';
+import { startServer } from './helpers/server.js';
+
+describe('POST /auth/register', () => {
+  it('creates a user and answers 201 with id and username', async () => {
+    const server = await startServer();
+    const res = await request(server, 'POST', '/auth/register', { body: { username: 'alice', password: 'password123' } });
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), username: 'alice' });
+  });
+
+  it('refuses a taken username whatever its case with 409', async () => {
+    const server = await startServer();
+    await request(server, 'POST', '/auth/register', { body: { username: 'alice', password: 'password123' } });
+    const res = await request(server, 'POST', '/auth/register', { body: { username: 'ALICE', password: 'password456' } });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('USERNAME_TAKEN');
+  });
+
+  it.each([
+    ['a short username', { username: 'ab', password: 'password123' }],
+    ['a long username', { username: 'a'.repeat(33), password: 'password123' }],
+    ['a username with spaces', { username: 'al ice', password: 'password123' }],
+    ['a short password', { username: 'alice', password: 'short' }],
+    ['a long password', { username: 'alice', password: 'p'.repeat(257) }],
+    ['a missing password', { username: 'alice' }],
+    ['a number for username', { username: 12345, password: 'password123' }],
+    ['an extra field', { username: 'alice', password: 'password123', admin: true }],
+  ])('answers 400 VALIDATION_FAILED for %s', async (_name, body) => {
+    const server = await startServer();
+    const res = await request(server, 'POST', '/auth/register', { body });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('answers 400 INVALID_JSON for a broken body and 413 for a huge one', async () => {
+    const server = await startServer();
+    const broken = await request(server, 'POST', '/auth/register', { rawBody: '{"username":', headers: { 'content-type': 'application/json' } });
+    expect(broken.status).toBe(400);
+    expect(broken.body.error.code).toBe('INVALID_JSON');
+    const huge = await request(server, 'POST', '/auth/register', { body: { username: 'alice', password: 'x'.repeat(100_000) } });
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+});
+
+describe('POST /auth/login', () => {
+  it('returns a JWT that works on /users/me', async () => {
+    const server = await startServer();
+    const user = await createUser(server, 'carol');
+    const me = await request(server, 'GET', '/users/me', { token: user.token });
+    expect(me.status).toBe(200);
+    expect(me.body).toEqual({ id: user.id, username: 'carol' });
+  });
+
+  it('gives an expiry that follows JWT_EXPIRES_IN', async () => {
+    const server = await startServer({ JWT_EXPIRES_IN: '2h' });
+    const user = await createUser(server);
+    const login = await request(server, 'POST', '/auth/login', { body: { username: user.username, password: user.password } });
+    const expiresIn = Date.parse(login.body.expiresAt) - Date.now();
+    expect(expiresIn).toBeGreaterThan(2 * 3600_000 - 60_000);
+    expect(expiresIn).toBeLessThanOrEqual(2 * 3600_000);
+    const payload = JSON.parse(Buffer.from(login.body.accessToken.split('.')[1], 'base64url').toString());
+    expect(payload.exp - payload.iat).toBe(7200);
+  });
+
+  it('answers the same 401 for an unknown user and a wrong password', async () => {
+    const server = await startServer();
+    const user = await createUser(server);
+    const wrong = await request(server, 'POST', '/auth/login', { body: { username: user.username, password: 'wrong-password' } });
+    const unknown = await request(server, 'POST', '/auth/login', { body: { username: 'nobody_here', password: 'wrong-password' } });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(wrong.body).toEqual(unknown.body);
+  });
+
+  it('logs in with the username in another case', async () => {
+    const server = await startServer();
+    const user = await createUser(server, 'Dave');
+    const res = await request(server, 'POST', '/auth/login', { body: { username: 'dave', password: user.password } });
+    expect(res.status).toBe(200);
+  });
+
+  it('throttles a username after too many failures with 429, even with the right password', async () => {
+    const server = await startServer({ LOGIN_FAILURES_PER_USERNAME: '3', LOGIN_FAILURE_WINDOW_MS: '1500' });
+    const user = await createUser(server);
+    for (let i = 0; i < 3; i += 1) {
+      const res = await request(server, 'POST', '/auth/login', { body: { username: user.username, password: 'bad-password' } });
+      expect(res.status).toBe(401);
+    }
+    const blocked = await request(server, 'POST', '/auth/login', { body: { username: user.username, password: user.password } });
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.error.code).toBe('RATE_LIMITED');
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 1600));
+    const recovered = await request(server, 'POST', '/auth/login', { body: { username: user.username, password: user.password } });
+    expect(recovered.status).toBe(200);
+  });
+
+  it('caps auth requests per IP with 429', async () => {
+    const server = await startServer({ AUTH_RATE_LIMIT_PER_MINUTE: '5' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i += 1) {
+      const res = await request(server, 'POST', '/auth/login', { body: { username: `nobody${i}`, password: 'whatever-pass' } });
+      statuses.push(res.status);
+    }
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(statuses.slice(5)).toEqual([429, 429]);
+  });
+});
