@@ -68,7 +68,7 @@ export class CallService {
   /** Ends the calls a previous process left open; returns how many. */
   recoverAfterRestart(now = Date.now()): number {
     const ended = this.calls.endAllLive('server_restart', now);
-    for (const row of ended) this.metrics.callsEnded.inc({ reason: 'server_restart' });
+    this.metrics.callsEnded.inc({ reason: 'server_restart' }, ended.length);
     if (ended.length > 0) this.log.warn({ calls: ended.map((c) => c.id) }, 'ended calls left open by the previous run');
     return ended.length;
   }
@@ -179,7 +179,7 @@ export class CallService {
 
   accept(conn: ConnectionRef, callId: string): void {
     const call = this.requireLive(conn.userId, callId, 'accept');
-    if (this.roleOf(call, conn.userId) !== 'callee') throw new AppError('FORBIDDEN', 'Only the callee can accept', callId);
+    this.requireCallee(call, conn.userId, 'accept');
     if (call.status === 'active') {
       throw call.bound.callee === conn.id
         ? new AppError('CALL_NOT_RINGING', 'The call is already answered', callId)
@@ -203,7 +203,7 @@ export class CallService {
 
   reject(conn: ConnectionRef, callId: string): void {
     const call = this.requireLive(conn.userId, callId, 'reject');
-    if (this.roleOf(call, conn.userId) !== 'callee') throw new AppError('FORBIDDEN', 'Only the callee can decline', callId);
+    this.requireCallee(call, conn.userId, 'decline');
     if (call.status !== 'created') throw new AppError('CALL_NOT_RINGING', 'The call is no longer ringing', callId);
     this.toSide(call, 'caller', { type: 'call:reject', payload: { callId } });
     this.finish(call, 'reject');
@@ -271,6 +271,12 @@ export class CallService {
     if (call.userIds.caller === userId) return 'caller';
     if (call.userIds.callee === userId) return 'callee';
     return undefined;
+  }
+
+  private requireCallee(call: LiveCall, userId: string, action: string): void {
+    const role = this.roleOf(call, userId);
+    if (!role) throw new AppError('NOT_A_PARTICIPANT', 'You are not in this call', call.id);
+    if (role !== 'callee') throw new AppError('FORBIDDEN', `Only the callee can ${action}`, call.id);
   }
 
   /** The stored call, if `userId` takes part in it. */

@@ -1,4 +1,4 @@
-import { assertNever, CLOSE_CODES, decodeClientMessage, isRelayedMessage, type ClientMessage, type ErrorCode, type ServerMessage } from '@parley/protocol';
+import { assertNever, CLOSE_CODES, decodeClientMessage, type ClientMessage, type ErrorCode, type ServerMessage } from '@parley/protocol';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';

@@ -1,4 +1,4 @@
-import { and, asc, like, ne, eq } from 'drizzle-orm';
+import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.js';
 import { users, type UserRow } from '../db/schema.js';
@@ -9,11 +9,6 @@ export interface PublicUser {
 }
 
 export type CreateUserResult = { ok: true; user: PublicUser } | { ok: false; reason: 'taken' };
-
-/** `_` and `%` are LIKE wildcards; usernames may contain `_`. */
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
 
 export class UserRepository {
   constructor(private readonly db: Db) {}
@@ -39,7 +34,9 @@ export class UserRepository {
 
   /** Everyone but `exceptId`, sorted by name, optionally by case-insensitive prefix. */
   list(exceptId: string, prefix?: string): PublicUser[] {
-    const filter = prefix ? like(users.usernameKey, `${escapeLike(prefix.toLowerCase())}%`) : undefined;
+    // A plain prefix comparison: LIKE would read `_` (allowed in usernames) and `%` as wildcards.
+    const key = prefix?.toLowerCase();
+    const filter = key ? sql`substr(${users.usernameKey}, 1, ${key.length}) = ${key}` : undefined;
     return this.db
       .select({ id: users.id, username: users.username })
       .from(users)
