@@ -22,6 +22,7 @@ import { installErrorHandling } from './http/error-handler.js';
 import { AppError } from './http/errors.js';
 import { loggerOptions } from './http/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { asyncApiRoutes, signalingTagDescription } from './routes/asyncapi.js';
 import { authRoutes } from './routes/auth.js';
 import { callRoutes } from './routes/calls.js';
 import { healthRoutes } from './routes/health.js';
@@ -132,6 +133,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     openapi: {
       info: { title: 'Parley API', version: '1.0.0', description: 'REST API of Parley. Signaling runs over the WebSocket at /api/v1/ws.' },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      tags: [
+        { name: 'auth' },
+        { name: 'users' },
+        { name: 'calls' },
+        { name: 'rtc' },
+        { name: 'signaling', description: signalingTagDescription() },
+        { name: 'operations' },
+      ],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
@@ -146,6 +155,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     { prefix: '/api/v1' },
   );
   await app.register(signalingRoutes);
+  await app.register(asyncApiRoutes);
   await app.register(healthRoutes, { expectedMigrations });
 
   if (config.webDistDir !== null) {

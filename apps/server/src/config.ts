@@ -155,3 +155,8 @@ export function loadConfig(env: Env = process.env): Config {
     tls: tlsCert && tlsKey ? { certPath: resolve(tlsCert), keyPath: resolve(tlsKey) } : null,
   };
 }
+
+/** `parley create-user` reads the new password from here when set (scripts), else from stdin. */
+export function cliPasswordFromEnv(env: Env = process.env): string | undefined {
+  return env['PARLEY_PASSWORD'] || undefined;
+}

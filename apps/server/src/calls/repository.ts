@@ -77,6 +77,10 @@ export class CallRepository {
     return this.db.select().from(calls).where(eq(calls.id, id)).get();
   }
 
+  listRecent(limit: number): CallRow[] {
+    return this.db.select().from(calls).orderBy(desc(calls.createdAt)).limit(limit).all();
+  }
+
   listLive(): CallRow[] {
     return this.db.select().from(calls).where(inArray(calls.status, LIVE)).all();
   }

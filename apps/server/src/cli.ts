@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { PasswordHasher } from './auth/passwords.js';
+import { CallRepository } from './calls/repository.js';
+import { cliPasswordFromEnv, ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/client.js';
+import { UserRepository } from './users/repository.js';
+
+const USAGE = `Parley operator CLI (works on the database in DATABASE_PATH)
+
+  parley migrate                     apply pending database migrations
+  parley create-user <username>      create a user; password from PARLEY_PASSWORD or stdin
+  parley delete-user <username>      delete a user and their call history
+  parley list-calls [--active]       list calls, newest first (only ringing/active with --active)
+  parley end-call <callId>           end a ringing or active call (reason: hangup)
+
+A running server learns of an ended call at its next event for it; end calls from the CLI when the
+server is stopped or to clean up after a crash.`;
+
+async function readPassword(): Promise<string> {
+  const fromEnv = cliPasswordFromEnv();
+  if (fromEnv) return fromEnv;
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { active: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const [command, arg] = positionals;
+  if (values.help || command === undefined) {
+    console.log(USAGE);
+    return;
+  }
+  const config = loadConfig();
+  const handle = openDatabase(config.databasePath);
+  const users = new UserRepository(handle.db);
+  const calls = new CallRepository(handle.db);
+  try {
+    switch (command) {
+      case 'migrate':
+        console.log(`database ${config.databasePath} is migrated`);
+        return;
+      case 'create-user': {
+        if (!arg) fail('usage: parley create-user <username>');
+        if (!/^[A-Za-z0-9_.-]{3,32}$/.test(arg)) fail('username must be 3–32 of A–Z a–z 0–9 _ . -');
+        const password = await readPassword();
+        if (password.length < 8 || password.length > 256) fail('password must be 8–256 characters');
+        const result = users.create(arg, await new PasswordHasher(config.argon2).hash(password));
+        if (!result.ok) fail(`username ${arg} is taken`);
+        console.log(JSON.stringify(result.user));
+        return;
+      }
+      case 'delete-user': {
+        const user = arg ? users.findByUsername(arg) : undefined;
+        if (!user) fail(`no user ${arg ?? ''}`);
+        users.delete(user.id);
+        console.log(`deleted ${user.username} (${user.id})`);
+        return;
+      }
+      case 'list-calls': {
+        const rows = values.active ? calls.listLive() : calls.listRecent(100);
+        for (const c of rows) {
+          console.log([c.id, c.status, c.endReason ?? '-', c.callerId, c.calleeId, new Date(c.createdAt).toISOString()].join('\t'));
+        }
+        if (rows.length === 0) console.log(values.active ? 'no active calls' : 'no calls');
+        return;
+      }
+      case 'end-call': {
+        const call = arg ? calls.findById(arg) : undefined;
+        if (!call) fail(`no call ${arg ?? ''}`);
+        if (call.status === 'ended') {
+          console.log(`call ${call.id} already ended (${call.endReason})`);
+          return;
+        }
+        calls.markEnded(call.id, call.status, call.status === 'created' ? 'cancelled' : 'hangup', Date.now());
+        console.log(`ended call ${call.id}`);
+        return;
+      }
+      default:
+        fail(`unknown command ${command}\n\n${USAGE}`);
+    }
+  } finally {
+    handle.close();
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? `Parley: ${error.message}` : error);
+  process.exit(1);
+});

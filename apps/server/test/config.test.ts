@@ -1,0 +1,48 @@
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const tmp = () => join(mkdtempSync(join(tmpdir(), 'parley-config-')), 'parley.db');
+
+describe('loadConfig', () => {
+  it('has defaults a user can start with', () => {
+    const config = loadConfig({ DATABASE_PATH: tmp() });
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 3000, callRingTimeoutMs: 30_000, callReconnectGraceMs: 10_000, jwtExpiresInSeconds: 43_200 });
+    expect(config.argon2).toEqual({ memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+  });
+
+  it('generates a JWT secret outside production and keeps it across restarts, readable only by the owner', () => {
+    const db = tmp();
+    const first = loadConfig({ DATABASE_PATH: db });
+    const file = join(db, '..', 'jwt-secret');
+    expect(existsSync(file)).toBe(true);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(loadConfig({ DATABASE_PATH: db }).jwtSecret).toBe(first.jwtSecret);
+    expect(readFileSync(file, 'utf8')).toBe(first.jwtSecret);
+  });
+
+  it('refuses to start in production without a JWT secret', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_PATH: tmp() })).toThrow(/JWT_SECRET is required/);
+  });
+
+  it.each([
+    ['PORT', 'eighty', /PORT must be a whole number/],
+    ['PORT', '70000', /PORT must be between/],
+    ['JWT_SECRET', 'short', /at least 32/],
+    ['JWT_EXPIRES_IN', 'forever', /JWT_EXPIRES_IN/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of/],
+    ['NODE_ENV', 'staging', /NODE_ENV must be one of/],
+    ['CALL_RING_TIMEOUT_MS', '-5', /whole number/],
+    ['TLS_CERT', '/tmp/cert.pem', /set together/],
+  ])('explains a bad %s', (name, value, message) => {
+    expect(() => loadConfig({ DATABASE_PATH: tmp(), [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATABASE_PATH: tmp(), [name]: value })).toThrow(message);
+  });
+
+  it('reads durations in s, m, h and d', () => {
+    expect(loadConfig({ DATABASE_PATH: tmp(), JWT_EXPIRES_IN: '30m' }).jwtExpiresInSeconds).toBe(1800);
+    expect(loadConfig({ DATABASE_PATH: tmp(), JWT_EXPIRES_IN: '7d' }).jwtExpiresInSeconds).toBe(604_800);
+  });
+});
