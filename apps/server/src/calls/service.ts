@@ -55,6 +55,8 @@ export class CallService {
   /** A user is in at most one live call (the busy rule), so this maps user → call. */
   private readonly liveByUser = new Map<string, LiveCall>();
   private readonly counts = { created: 0, active: 0 };
+  /** Set by {@link shutdown}: the database closes next, so no timer may start (sockets still close after it). */
+  private stopped = false;
 
   constructor(
     private readonly calls: CallRepository,
@@ -105,7 +107,7 @@ export class CallService {
       graceTimers: {},
     };
     this.track(call);
-    call.ringTimer = setTimeout(() => this.finish(call, 'ring_timeout'), this.timings.ringTimeoutMs);
+    if (!this.stopped) call.ringTimer = setTimeout(() => this.finish(call, 'ring_timeout'), this.timings.ringTimeoutMs);
     this.metrics.callsCreated.inc();
     this.log.info({ callId: call.id, userId: callerId, calleeId }, 'call created');
     this.delivery.toUser(calleeId, this.incoming(call));
@@ -168,6 +170,7 @@ export class CallService {
 
   /** A bound connection went away: the call waits out the reconnect grace for that side. */
   connectionClosed(conn: ConnectionRef): void {
+    if (this.stopped) return;
     const call = this.liveByUser.get(conn.userId);
     if (!call) return;
     const role = this.roleOf(call, conn.userId);
@@ -247,6 +250,7 @@ export class CallService {
 
   /** Clears every timer; calls stay in the database as they are (recovered as `server_restart` next start). */
   shutdown(): void {
+    this.stopped = true;
     for (const call of this.live.values()) {
       clearTimeout(call.ringTimer);
       for (const timer of Object.values(call.graceTimers)) clearTimeout(timer);
