@@ -21,6 +21,7 @@ import { migrationsFolder, openDatabase, type DbHandle } from './db/client.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { AppError } from './http/errors.js';
 import { loggerOptions } from './http/logger.js';
+import { ensureSelfSignedCertificate, readTls } from './http/tls.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { asyncApiRoutes, signalingTagDescription } from './routes/asyncapi.js';
 import { authRoutes } from './routes/auth.js';
@@ -58,11 +59,12 @@ const expectedMigrations = JSON.parse(readFileSync(join(migrationsFolder, 'meta'
 
 /** Builds the whole server — REST, WebSocket, SPA — without listening. Tests, the CLI and `server.ts` share it. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  if (config.tls?.selfSigned) await ensureSelfSignedCertificate(config.tls.certPath, config.tls.keyPath);
   const app = Fastify({
     logger: loggerOptions(config, options.logStream),
     genReqId: () => randomUUID(),
     bodyLimit: 16 * 1024,
-    ...(config.tls ? { https: { cert: readFileSync(config.tls.certPath), key: readFileSync(config.tls.keyPath) } } : {}),
+    ...(config.tls ? { https: readTls(config.tls) } : {}),
   });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   installErrorHandling(app);

@@ -6,6 +6,9 @@ import { cliPasswordFromEnv, ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { UserRepository } from './users/repository.js';
 
+const DEMO_USERS = ['alice', 'bob', 'carol'] as const;
+const DEMO_PASSWORD = 'parley-demo';
+
 const USAGE = `Parley operator CLI (works on the database in DATABASE_PATH)
 
   parley migrate                     apply pending database migrations
@@ -13,6 +16,8 @@ const USAGE = `Parley operator CLI (works on the database in DATABASE_PATH)
   parley delete-user <username>      delete a user and their call history
   parley list-calls [--active]       list calls, newest first (only ringing/active with --active)
   parley end-call <callId>           end a ringing or active call (reason: hangup)
+  parley seed-demo                   create the demo users alice, bob and carol (password: ${DEMO_PASSWORD});
+                                     refused when NODE_ENV=production
 
 A running server learns of an ended call at its next event for it; end calls from the CLI when the
 server is stopped or to clean up after a crash.`;
@@ -80,6 +85,15 @@ async function main(argv: string[]): Promise<void> {
         }
         calls.markEnded(call.id, call.status, call.status === 'created' ? 'cancelled' : 'hangup', Date.now());
         console.log(`ended call ${call.id}`);
+        return;
+      }
+      case 'seed-demo': {
+        if (config.nodeEnv === 'production') fail('seed-demo is refused when NODE_ENV=production: demo passwords are public');
+        const hasher = new PasswordHasher(config.argon2);
+        for (const username of DEMO_USERS) {
+          const result = users.create(username, await hasher.hash(DEMO_PASSWORD));
+          console.log(result.ok ? `created ${username} / ${DEMO_PASSWORD}` : `${username} already exists`);
+        }
         return;
       }
       default:

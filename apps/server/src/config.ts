@@ -35,7 +35,10 @@ export interface Config {
   ice: { stunUrls: string[]; turnUrls: string[]; turnSecret: string | null; turnTtlSeconds: number };
   /** Bearer token for `GET /metrics`; metrics are off when unset. */
   metricsToken: string | null;
-  tls: { certPath: string; keyPath: string } | null;
+  /** HTTPS: a given certificate (TLS_CERT/TLS_KEY) or, in LAN mode, a self-signed one kept in the data folder. */
+  tls: { certPath: string; keyPath: string; selfSigned: boolean } | null;
+  /** LAN demo mode: listen on all interfaces over HTTPS and print the URLs to open. */
+  lanMode: boolean;
 }
 
 export class ConfigError extends Error {
@@ -116,9 +119,16 @@ export function loadConfig(env: Env = process.env): Config {
   const tlsKey = env['TLS_KEY'];
   if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new ConfigError('TLS_CERT and TLS_KEY must be set together');
   const memoryCost = int(env, 'ARGON2_MEMORY_KIB', 19_456, 8_192, 1_048_576);
+  const lanMode = oneOf(env, 'LAN_MODE', ['0', '1'], '0') === '1';
+  const tls =
+    tlsCert && tlsKey
+      ? { certPath: resolve(tlsCert), keyPath: resolve(tlsKey), selfSigned: false }
+      : lanMode
+        ? { certPath: join(dataDir, 'tls', 'cert.pem'), keyPath: join(dataDir, 'tls', 'key.pem'), selfSigned: true }
+        : null;
   return {
     nodeEnv,
-    host: env['HOST'] || '127.0.0.1',
+    host: env['HOST'] || (lanMode ? '0.0.0.0' : '127.0.0.1'),
     port: int(env, 'PORT', 3000, 0, 65_535),
     databasePath,
     jwtSecret: jwtSecret(env, nodeEnv, dataDir),
@@ -152,7 +162,8 @@ export function loadConfig(env: Env = process.env): Config {
       turnTtlSeconds: int(env, 'TURN_TTL_SECONDS', 3600, 60, 7 * 86400),
     },
     metricsToken: env['METRICS_TOKEN'] || null,
-    tls: tlsCert && tlsKey ? { certPath: resolve(tlsCert), keyPath: resolve(tlsKey) } : null,
+    tls,
+    lanMode,
   };
 }
 

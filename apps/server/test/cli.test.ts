@@ -45,4 +45,21 @@ describe('operator CLI', () => {
     expect(cli(dir, ['delete-user', 'operator']).status).toBe(0);
     expect(cli(dir, ['end-call', 'nope']).status).toBe(1);
   });
+
+  it('seeds demo users once, and refuses in production', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-cli-'));
+    dirs.push(dir);
+    expect(cli(dir, ['seed-demo']).stdout).toContain('created alice / parley-demo');
+    expect(cli(dir, ['seed-demo']).stdout).toContain('alice already exists');
+    const server = await startServer({ JWT_SECRET: 'x'.repeat(40) }, dir);
+    const login = await request(server, 'POST', '/auth/login', { body: { username: 'bob', password: 'parley-demo' } });
+    expect(login.status).toBe(200);
+    await server.close({ removeData: false });
+    const refused = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'seed-demo'], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_ENV: 'production', DATABASE_PATH: join(dir, 'prod.db'), JWT_SECRET: 'x'.repeat(40) },
+    });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('refused');
+  });
 });

@@ -65,7 +65,7 @@ describe('GET /metrics', () => {
 describe('API documentation', () => {
   it('serves an OpenAPI 3 document generated from the protocol schemas, and the docs UI', async () => {
     const server = await startServer();
-    const doc = await (await fetch(`${server.baseUrl}/docs/json`)).json();
+    const doc: any = await (await fetch(`${server.baseUrl}/docs/json`)).json();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/api/v1/auth/register', '/api/v1/auth/login', '/api/v1/users/me', '/api/v1/users', '/api/v1/calls', '/api/v1/calls/{id}', '/api/v1/calls/{id}/end', '/api/v1/rtc/config']),
@@ -79,7 +79,7 @@ describe('API documentation', () => {
 
   it('describes every WebSocket message in an AsyncAPI document', async () => {
     const server = await startServer();
-    const doc = await (await fetch(`${server.baseUrl}/docs/asyncapi.json`)).json();
+    const doc: any = await (await fetch(`${server.baseUrl}/docs/asyncapi.json`)).json();
     expect(doc.asyncapi).toBe('3.0.0');
     expect(Object.keys(doc.channels.signaling.messages)).toEqual(
       expect.arrayContaining(['call:accept', 'call:reject', 'call:rejoin', 'webrtc:offer', 'webrtc:answer', 'webrtc:ice-candidate', 'call:incoming', 'call:ended', 'presence', 'error', 'hello']),
@@ -138,6 +138,6 @@ describe('the web app', () => {
     const asset = await fetch(`${server.baseUrl}/assets/app-1.js`);
     expect(asset.headers.get('cache-control')).toContain('immutable');
     const apiMiss = await fetch(`${server.baseUrl}/api/v1/nothing-here`);
-    expect([apiMiss.status, (await apiMiss.json()).error.code]).toEqual([404, 'NOT_FOUND']);
+    expect([apiMiss.status, ((await apiMiss.json()) as any).error.code]).toEqual([404, 'NOT_FOUND']);
   });
 });
