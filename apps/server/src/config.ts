@@ -32,7 +32,7 @@ export interface Config {
   wsPingIntervalMs: number;
   /** Outgoing bytes queued for one socket before it is closed as a slow consumer. */
   wsMaxBufferedBytes: number;
-  ice: { stunUrls: string[]; turnUrls: string[]; turnSecret: string | null; turnTtlSeconds: number };
+  ice: { stunUrls: string[]; turnUrls: string[]; turnSecret: string | null; turnTtlSeconds: number; transportPolicy: 'all' | 'relay' };
   /** Bearer token for `GET /metrics`; metrics are off when unset. */
   metricsToken: string | null;
   /** HTTPS: a given certificate (TLS_CERT/TLS_KEY) or, in LAN mode, a self-signed one kept in the data folder. */
@@ -160,6 +160,7 @@ export function loadConfig(env: Env = process.env): Config {
       turnUrls: list(env, 'TURN_URLS'),
       turnSecret: env['TURN_SECRET'] || null,
       turnTtlSeconds: int(env, 'TURN_TTL_SECONDS', 3600, 60, 7 * 86400),
+      transportPolicy: oneOf(env, 'ICE_TRANSPORT_POLICY', ['all', 'relay'], 'all'),
     },
     metricsToken: env['METRICS_TOKEN'] || null,
     tls,

@@ -95,6 +95,7 @@ describe('GET /api/v1/rtc/config', () => {
     const res = await request(server, 'GET', '/rtc/config', { token: alice.token });
     expect(res.status).toBe(200);
     expect(res.body.iceServers).toEqual([]);
+    expect(res.body.iceTransportPolicy).toBe('all');
   });
 
   it('issues TURN REST API credentials that coturn can check', async () => {

@@ -149,6 +149,8 @@ export type IceServer = Static<typeof IceServer>;
 
 export const RtcConfig = Type.Object({
   iceServers: Type.Array(IceServer),
+  /** `relay` forces every call through TURN (operators use it to hide IP addresses, tests to prove TURN works). */
+  iceTransportPolicy: Type.Enum(['all', 'relay']),
   /** When time-limited TURN credentials stop working; fetch again before then. */
   expiresAt: Timestamp,
 });

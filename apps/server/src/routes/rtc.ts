@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
  * ICE servers for a user. With a TURN secret, credentials follow the TURN REST API convention that coturn's
  * `use-auth-secret` checks: username `<expiry-unix>:<userId>`, credential base64(HMAC-SHA1(secret, username)).
  */
-export function iceServersFor(ice: Config['ice'], userId: string, now = Date.now()): { iceServers: IceServer[]; expiresAt: string } {
+export function iceServersFor(ice: Config['ice'], userId: string, now = Date.now()): RtcConfig {
   const expiresAtSeconds = Math.floor(now / 1000) + ice.turnTtlSeconds;
   const iceServers: IceServer[] = [];
   if (ice.stunUrls.length > 0) iceServers.push({ urls: ice.stunUrls });
@@ -20,7 +20,7 @@ export function iceServersFor(ice: Config['ice'], userId: string, now = Date.now
       iceServers.push({ urls: ice.turnUrls });
     }
   }
-  return { iceServers, expiresAt: new Date(expiresAtSeconds * 1000).toISOString() };
+  return { iceServers, iceTransportPolicy: ice.transportPolicy, expiresAt: new Date(expiresAtSeconds * 1000).toISOString() };
 }
 
 export const rtcRoutes: FastifyPluginAsyncTypebox = async (app) => {
