@@ -1,0 +1,25 @@
+import { useT } from '../i18n';
+import { A11Y } from '../i18n/a11y';
+import { endedMessageKey, formatDuration } from '../i18n/callText';
+import { dismissEnded } from '../rtc/callController';
+import { useCallStore } from '../stores/call';
+import { Icon } from './Icon';
+
+/** Why the last call ended; stays until dismissed or the next call starts. */
+export function EndedNotice() {
+  const t = useT();
+  const call = useCallStore((s) => s.call);
+  if (call.phase !== 'ended') return null;
+  const text = t(endedMessageKey(call.cause, call.role, call.by), { name: call.peer.username });
+  return (
+    <div className="banner banner-info ended-notice" role="status" data-testid="call-ended" data-reason={call.cause}>
+      <span>
+        {text}
+        {call.durationMs !== null && <> {t('ended.duration', { duration: formatDuration(call.durationMs) })}</>}
+      </span>
+      <button type="button" className="btn btn-icon btn-ghost btn-sm" aria-label={A11Y.dismiss} title={t('status.dismiss')} onClick={dismissEnded}>
+        <Icon name="close" size={16} />
+      </button>
+    </div>
+  );
+}

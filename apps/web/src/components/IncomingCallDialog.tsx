@@ -1,0 +1,75 @@
+import { useEffect, useRef } from 'react';
+import { t as translateNow, useT } from '../i18n';
+import { A11Y } from '../i18n/a11y';
+import { acceptCall, declineCall } from '../rtc/callController';
+import { useCallStore } from '../stores/call';
+import { Avatar } from './Avatar';
+import { Icon } from './Icon';
+
+/** Alternate the tab title while a call rings, so it is noticed in a background tab. */
+function useTitleFlash(callerName: string | null): void {
+  useEffect(() => {
+    if (!callerName) return;
+    const original = document.title;
+    let on = false;
+    const timer = setInterval(() => {
+      on = !on;
+      document.title = on ? translateNow('incoming.titleFlash', { name: callerName }) : original;
+    }, 1000);
+    document.title = translateNow('incoming.titleFlash', { name: callerName });
+    on = true;
+    return () => {
+      clearInterval(timer);
+      document.title = original;
+    };
+  }, [callerName]);
+}
+
+export function IncomingCallDialog() {
+  const t = useT();
+  const call = useCallStore((s) => s.call);
+  const ringing = call.phase === 'incoming' ? call : null;
+  const dialogRef = useRef<HTMLDialogElement>(null);
+  useTitleFlash(ringing?.peer.username ?? null);
+
+  useEffect(() => {
+    const dialog = dialogRef.current;
+    if (!dialog || !ringing) return;
+    // A modal <dialog> traps focus and hides the page from screen readers while it rings.
+    if (!dialog.open) dialog.showModal();
+    return () => {
+      if (dialog.open) dialog.close();
+    };
+  }, [ringing]);
+
+  if (!ringing) return null;
+  return (
+    <dialog
+      ref={dialogRef}
+      className="incoming card"
+      aria-label={A11Y.incomingCall}
+      aria-describedby="incoming-from"
+      data-testid="incoming-call"
+      // Escape must not silently dismiss a ringing call; Decline is one Tab away.
+      onCancel={(e) => e.preventDefault()}
+    >
+      <div className="incoming-pulse">
+        <Avatar name={ringing.peer.username} size="xl" />
+      </div>
+      <p className="incoming-label muted">{t('incoming.title')}</p>
+      <h2 id="incoming-from" className="incoming-from">
+        {t('incoming.from', { name: ringing.peer.username })}
+      </h2>
+      <div className="incoming-actions">
+        <button type="button" className="btn btn-danger btn-lg" aria-label={A11Y.decline} onClick={declineCall}>
+          <Icon name="hangup" />
+          {t('incoming.decline')}
+        </button>
+        <button type="button" className="btn btn-success btn-lg" aria-label={A11Y.accept} onClick={acceptCall} autoFocus>
+          <Icon name="phone" />
+          {t('incoming.accept')}
+        </button>
+      </div>
+    </dialog>
+  );
+}

@@ -1,0 +1,17 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { syncDocumentLanguage } from './i18n';
+import { restoreSession } from './stores/session';
+import './styles.css';
+
+syncDocumentLanguage();
+restoreSession();
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root');
+createRoot(root).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

@@ -1,0 +1,715 @@
+import { assertNever, type CreateCallResponse, type ServerMessage } from '@parley/protocol';
+import { ApiError, callsApi, rtcApi } from '../api/endpoints';
+import type { MessageKey } from '../i18n';
+import { signaling, type ServerMessageOf } from '../signaling/client';
+import { dispatchCall, getCall, INITIAL_MEDIA, patchCallStore, useCallStore } from '../stores/call';
+import { isLive, liveCallId, type CallRole, type EndCause, type Peer } from '../stores/callMachine';
+import { loadHistory } from '../stores/history';
+import { onBeforeLogout, useSessionStore } from '../stores/session';
+import { setPresence } from '../stores/users';
+import { CallSession, type IncomingSignal, type MediaKind } from './callSession';
+import { acquireLocalMedia, acquireScreen, acquireTrack, listDevices } from './media';
+import { extractSample, QualityTracker, summarizeInbound, type InboundSummary } from './quality';
+import { playTone } from './tones';
+
+/**
+ * The call controller: module-level actions the UI calls (`placeCall`, `acceptCall`, `hangUp`, …) and the handlers
+ * of every call-related server message. It owns the one `CallSession` and the local tracks; the call store holds
+ * what the UI shows. WebRTC and WebSocket callbacks land here, never in React.
+ *
+ * Reconnect design. A tab whose socket drops in mid-call (or that reloads) gets a new socket and sends
+ * `call:rejoin`. Both sides then start a *fresh* RTCPeerConnection, whatever state the old one was in:
+ *   - the side that rejoined does so on `call:rejoined`;
+ *   - the other side does so on `call:peer-connection {connected: true}`.
+ * On every fresh connection the caller makes the first offer and the callee (the polite side) waits for it, exactly
+ * as at the start of the call. The server sends `call:rejoined` and `call:peer-connection` before it relays anything
+ * the rejoined side sends next, so the callee has always thrown its old connection away before the caller's fresh
+ * offer reaches it; signals that arrive while the new connection is being set up are queued for it.
+ * Local tracks outlive connections, so nobody is asked for the camera again.
+ */
+
+const ACTIVE_CALL_KEY = 'parley.activeCall';
+const DEVICE_KEY = 'parley.devices';
+const STATS_INTERVAL_MS = 1_000;
+const REJOIN_TIMEOUT_MS = 8_000;
+
+interface StoredCall {
+  callId: string;
+  role: CallRole;
+  peer: Peer;
+  answeredAt: number | null;
+}
+
+let session: CallSession | null = null;
+/** Bumped whenever a connection is opened or closed, so a slow `openSession` can tell it was overtaken. */
+let sessionGeneration = 0;
+let tracker: QualityTracker | null = null;
+let statsTimer: ReturnType<typeof setInterval> | undefined;
+/** Signals of the live call that arrived before its connection existed. */
+let pendingSignals: IncomingSignal[] = [];
+let iceServers: { callId: string; servers: Promise<RTCIceServer[]> } | null = null;
+let stopTone: (() => void) | null = null;
+let dialAttempt = 0;
+/** Call messages that arrived while our POST /calls was still in flight (we did not know our callId yet). */
+let early: ServerMessage[] = [];
+let local: { audio: MediaStreamTrack | null; camera: MediaStreamTrack | null; screen: MediaStreamTrack | null } = {
+  audio: null,
+  camera: null,
+  screen: null,
+};
+/** Aborted when the live call ends: cancels waits that belong to it. */
+let callAbort = new AbortController();
+let noticeTimer: ReturnType<typeof setTimeout> | undefined;
+
+// ---------------------------------------------------------------- user actions
+
+export async function placeCall(peer: Peer): Promise<void> {
+  const attempt = ++dialAttempt;
+  if (!dispatchCall({ type: 'dial', attempt, peer })) return;
+  newCallScope();
+  tone('ringback');
+  void startLocalMedia();
+  let created: CreateCallResponse;
+  try {
+    const connectionId = await signaling.ready({ timeoutMs: 10_000, signal: callAbort.signal });
+    created = await callsApi.create({ calleeId: peer.id, connectionId });
+  } catch (error) {
+    const call = getCall();
+    if (call.phase !== 'outgoing' || call.attempt !== attempt) return;
+    finish(null, dialFailure(error), 'remote');
+    return;
+  }
+  const { callId } = created;
+  const call = getCall();
+  if (call.phase !== 'outgoing' || call.attempt !== attempt) {
+    // Cancelled while the server was creating the call: end what it created.
+    void callsApi.end(callId).catch(() => undefined);
+    return;
+  }
+  prefetchIceServers(callId);
+  dispatchCall({ type: 'dialed', attempt, callId, ringExpiresAt: created.ringExpiresAt });
+  const replay = early.filter((m) => 'callId' in m.payload && m.payload.callId === callId);
+  early = [];
+  for (const message of replay) handleServerMessage(message);
+}
+
+function dialFailure(error: unknown): EndCause {
+  if (error instanceof ApiError) {
+    switch (error.code) {
+      case 'CALLEE_BUSY':
+        return 'callee_busy';
+      case 'CALLER_BUSY':
+        return 'caller_busy';
+      case 'USER_NOT_FOUND':
+      case 'CANNOT_CALL_SELF':
+        return 'unavailable';
+      default:
+        return 'failed';
+    }
+  }
+  return 'failed';
+}
+
+export function acceptCall(): void {
+  const call = getCall();
+  if (call.phase !== 'incoming') return;
+  const { callId } = call;
+  if (!signaling.send({ type: 'call:accept', payload: { callId } })) return;
+  dispatchCall({ type: 'answer', callId, at: Date.now() });
+  stopTones();
+  prefetchIceServers(callId);
+  void startLocalMedia();
+  void openSession(callId, 'callee');
+}
+
+export function declineCall(): void {
+  const call = getCall();
+  if (call.phase !== 'incoming') return;
+  signaling.send({ type: 'call:reject', payload: { callId: call.callId } });
+  finish(call.callId, 'rejected', 'local');
+}
+
+/** Cancel a call we are placing, or hang up a call in progress. */
+export async function hangUp(): Promise<void> {
+  const call = getCall();
+  switch (call.phase) {
+    case 'idle':
+    case 'ended':
+      return;
+    case 'incoming':
+      declineCall();
+      return;
+    case 'outgoing':
+      finish(call.callId, 'cancelled', 'local');
+      if (call.callId) await callsApi.end(call.callId).catch(() => undefined);
+      return;
+    case 'connecting':
+    case 'connected':
+      finish(call.callId, 'hangup', 'local');
+      await callsApi.end(call.callId).catch(() => undefined);
+      return;
+    default:
+      assertNever(call);
+  }
+}
+
+export function dismissEnded(): void {
+  dispatchCall({ type: 'dismiss' });
+}
+
+export function toggleMute(): void {
+  const { media } = useCallStore.getState();
+  if (!local.audio || media.mic === 'none') return;
+  const muted = media.mic === 'on';
+  local.audio.enabled = !muted;
+  patchCallStore({ media: { ...media, mic: muted ? 'muted' : 'on' } });
+}
+
+export async function toggleCamera(): Promise<void> {
+  const { media, selectedDevices } = useCallStore.getState();
+  if (media.camera === 'on') {
+    local.camera?.stop();
+    local.camera = null;
+    patchCallStore({ media: { ...useCallStore.getState().media, camera: 'off' } });
+    await applyVideo();
+    return;
+  }
+  const track = await acquireTrack('video', selectedDevices.video);
+  if (!isLive(getCall())) {
+    track?.stop();
+    return;
+  }
+  if (!track) {
+    showNotice('media.deviceFailed');
+    return;
+  }
+  local.camera = track;
+  patchCallStore({ media: { ...useCallStore.getState().media, camera: 'on' }, mediaIssue: null });
+  await applyVideo();
+  void refreshDevices();
+}
+
+export async function toggleScreenShare(): Promise<void> {
+  if (local.screen) {
+    stopScreenShare();
+    return;
+  }
+  const track = await acquireScreen();
+  if (!track) {
+    showNotice('media.screenFailed');
+    return;
+  }
+  if (!isLive(getCall())) {
+    track.stop();
+    return;
+  }
+  local.screen = track;
+  // The browser's own "Stop sharing" bar ends the track.
+  track.addEventListener('ended', () => {
+    if (local.screen === track) stopScreenShare();
+  });
+  patchCallStore({ media: { ...useCallStore.getState().media, screen: 'sharing' } });
+  await applyVideo();
+}
+
+function stopScreenShare(): void {
+  local.screen?.stop();
+  local.screen = null;
+  patchCallStore({ media: { ...useCallStore.getState().media, screen: 'off' } });
+  void applyVideo();
+}
+
+export async function selectDevice(kind: MediaKind, deviceId: string): Promise<void> {
+  const state = useCallStore.getState();
+  const selectedDevices = { ...state.selectedDevices, [kind]: deviceId };
+  patchCallStore({ selectedDevices });
+  saveDevicePreferences(selectedDevices);
+  if (kind === 'video' && state.media.camera !== 'on') return;
+  const track = await acquireTrack(kind, deviceId);
+  if (!track) {
+    showNotice('media.deviceFailed');
+    return;
+  }
+  if (!isLive(getCall())) {
+    track.stop();
+    return;
+  }
+  if (kind === 'audio') {
+    local.audio?.stop();
+    track.enabled = useCallStore.getState().media.mic !== 'muted';
+    local.audio = track;
+    patchCallStore({ media: { ...useCallStore.getState().media, mic: track.enabled ? 'on' : 'muted' } });
+    await session?.setLocalTrack('audio', track);
+  } else {
+    local.camera?.stop();
+    local.camera = track;
+    await applyVideo();
+  }
+}
+
+// ---------------------------------------------------------------- server messages
+
+export function handleServerMessage(message: ServerMessage): void {
+  switch (message.type) {
+    case 'hello':
+      onHello();
+      return;
+    case 'presence':
+      setPresence(message.payload.userId, message.payload.online);
+      return;
+    case 'call:incoming':
+      onIncoming(message);
+      return;
+    case 'call:accept':
+      onAccept(message);
+      return;
+    case 'call:reject':
+      if (bufferEarly(message)) return;
+      finish(message.payload.callId, 'rejected', 'remote');
+      return;
+    case 'call:ended':
+      if (bufferEarly(message)) return;
+      finish(message.payload.callId, message.payload.reason, 'remote');
+      return;
+    case 'call:rejoined':
+      // Awaited by `rejoin()`.
+      return;
+    case 'call:peer-connection':
+      onPeerConnection(message);
+      return;
+    case 'webrtc:offer':
+    case 'webrtc:answer':
+    case 'webrtc:ice-candidate':
+      onSignal(message);
+      return;
+    case 'error':
+      onError(message);
+      return;
+    default:
+      assertNever(message);
+  }
+}
+
+function bufferEarly(message: ServerMessage): boolean {
+  const call = getCall();
+  if (call.phase === 'outgoing' && call.callId === null) {
+    early.push(message);
+    return true;
+  }
+  return false;
+}
+
+function onHello(): void {
+  const call = getCall();
+  // A new socket in mid-call: take the call back (after a reload, or after the network came back).
+  if (call.phase === 'connecting' || call.phase === 'connected') void rejoin(call.callId);
+}
+
+function onIncoming(message: ServerMessageOf<'call:incoming'>): void {
+  const { callId, from, callerId, ringExpiresAt } = message.payload;
+  if (!dispatchCall({ type: 'ring', callId, peer: { id: callerId, username: from }, ringExpiresAt: ringExpiresAt ?? null })) return;
+  newCallScope();
+  tone('ringtone');
+}
+
+function onAccept(message: ServerMessageOf<'call:accept'>): void {
+  if (bufferEarly(message)) return;
+  const { callId } = message.payload;
+  const call = getCall();
+  if (call.phase === 'outgoing' && call.callId === callId) {
+    dispatchCall({ type: 'answered', callId, at: Date.now() });
+    stopTones();
+    void openSession(callId, 'caller');
+  }
+  // For the callee this is the confirmation that its accept won; it is already connecting.
+}
+
+function onPeerConnection(message: ServerMessageOf<'call:peer-connection'>): void {
+  const { callId, connected } = message.payload;
+  const call = getCall();
+  if ((call.phase !== 'connecting' && call.phase !== 'connected') || call.callId !== callId) return;
+  if (!connected) {
+    dispatchCall({ type: 'link', callId, link: 'peer' });
+    return;
+  }
+  // The other side is back on a new socket and starts a new connection: so do we (see the design note above).
+  dispatchCall({ type: 'link', callId, link: 'ok' });
+  void openSession(callId, call.role);
+}
+
+function onSignal(message: IncomingSignal): void {
+  const callId = message.payload.callId;
+  if (session && session.callId === callId) {
+    session.handle(message);
+    return;
+  }
+  const call = getCall();
+  if ((call.phase === 'connecting' || call.phase === 'connected') && call.callId === callId) {
+    pendingSignals.push(message);
+    return;
+  }
+  console.debug('[call] dropping a stale signal', message.type);
+}
+
+function onError(message: ServerMessageOf<'error'>): void {
+  const { code, callId } = message.payload;
+  const call = getCall();
+  if (!callId || liveCallId(call) !== callId) {
+    console.warn(`[call] server error ${code}: ${message.payload.message}`);
+    return;
+  }
+  switch (code) {
+    case 'CALL_ANSWERED_ELSEWHERE':
+      finish(callId, 'answered_elsewhere', 'remote');
+      return;
+    case 'CALL_NOT_RINGING':
+      // Our accept lost to a cancel or the ring timeout: find out which, for the message.
+      if (call.phase === 'connecting' && call.role === 'callee') {
+        void callsApi
+          .get(callId)
+          .then((dto) => finish(callId, dto.endReason ?? (dto.status === 'active' ? 'answered_elsewhere' : 'failed'), 'remote'))
+          .catch(() => finish(callId, 'failed', 'remote'));
+      }
+      return;
+    default:
+      // Relay errors while the other side is away are expected; the rejoin logic decides what happens to the call.
+      console.warn(`[call] server error ${code} for the call: ${message.payload.message}`);
+  }
+}
+
+async function rejoin(callId: string): Promise<void> {
+  dispatchCall({ type: 'link', callId, link: 'self' });
+  if (!signaling.send({ type: 'call:rejoin', payload: { callId } })) return;
+  let reply: ServerMessageOf<'call:rejoined' | 'error' | 'call:ended'>;
+  try {
+    reply = await signaling.next(['call:rejoined', 'error', 'call:ended'], (m) => m.payload.callId === callId, {
+      timeoutMs: REJOIN_TIMEOUT_MS,
+      signal: callAbort.signal,
+    });
+  } catch {
+    // Aborted (the call ended) or no answer: the next socket will try again, the server's grace period decides.
+    return;
+  }
+  switch (reply.type) {
+    case 'call:rejoined': {
+      const call = getCall();
+      if ((call.phase !== 'connecting' && call.phase !== 'connected') || call.callId !== callId) return;
+      dispatchCall({ type: 'link', callId, link: 'ok' });
+      void openSession(callId, reply.payload.role);
+      return;
+    }
+    case 'error':
+      finish(callId, 'connection_lost', 'remote');
+      return;
+    case 'call:ended':
+      return; // handled by the call:ended handler
+    default:
+      assertNever(reply);
+  }
+}
+
+// ---------------------------------------------------------------- connection and media
+
+function prefetchIceServers(callId: string): void {
+  if (iceServers?.callId === callId) return;
+  iceServers = {
+    callId,
+    servers: rtcApi.config().then(
+      (config) => config.iceServers.map((s) => ({ urls: s.urls, username: s.username, credential: s.credential })),
+      (error: unknown) => {
+        console.warn('[call] no ICE server configuration, trying direct connections only', error);
+        return [];
+      },
+    ),
+  };
+}
+
+/** Throw away any connection and open a fresh one for this call (see the reconnect design note at the top). */
+async function openSession(callId: string, role: CallRole): Promise<void> {
+  closeSession();
+  const generation = sessionGeneration;
+  prefetchIceServers(callId);
+  const servers = await iceServers!.servers;
+  if (generation !== sessionGeneration || liveCallId(getCall()) !== callId) return;
+  const created = new CallSession({
+    callId,
+    polite: role === 'callee',
+    iceServers: servers,
+    send: (message) => {
+      if (!signaling.send(message)) console.debug('[call] signaling down, dropped', message.type);
+    },
+    onRemoteTracks: (stream) => {
+      if (session === created) patchCallStore({ remoteStream: stream });
+    },
+    onConnectionState: (state) => onConnectionState(created, state),
+  });
+  session = created;
+  tracker = new QualityTracker();
+  patchCallStore({ remoteStream: created.remoteStream, quality: null, remoteVideo: 'none' });
+  // Tracks first (recorded synchronously), then the queued signals in arrival order, before any newer signal.
+  void created.setLocalTrack('audio', local.audio);
+  void created.setLocalTrack('video', local.screen ?? local.camera);
+  const queued = pendingSignals.filter((m) => m.payload.callId === callId);
+  pendingSignals = [];
+  for (const message of queued) created.handle(message);
+  clearInterval(statsTimer);
+  statsTimer = setInterval(() => void sampleStats(created), STATS_INTERVAL_MS);
+}
+
+function closeSession(): void {
+  sessionGeneration++;
+  clearInterval(statsTimer);
+  session?.close();
+  session = null;
+  tracker = null;
+}
+
+function onConnectionState(owner: CallSession, state: RTCPeerConnectionState): void {
+  if (session !== owner) return;
+  const call = getCall();
+  if ((call.phase !== 'connecting' && call.phase !== 'connected') || call.callId !== owner.callId) return;
+  if (state === 'connected') {
+    dispatchCall({ type: 'media-up', callId: call.callId, at: Date.now() });
+  } else if ((state === 'disconnected' || state === 'failed') && call.link === 'ok') {
+    dispatchCall({ type: 'link', callId: call.callId, link: 'media' });
+  }
+}
+
+async function sampleStats(owner: CallSession): Promise<void> {
+  if (session !== owner || !tracker) return;
+  const records = await owner.stats();
+  if (session !== owner || !tracker) return;
+  const verdict = tracker.update(extractSample(records, performance.now()), owner.pc.iceConnectionState);
+  const state = useCallStore.getState();
+  if (state.quality !== verdict.quality || state.remoteVideo !== verdict.remoteVideo) {
+    patchCallStore({ quality: verdict.quality, remoteVideo: verdict.remoteVideo });
+  }
+}
+
+async function startLocalMedia(): Promise<void> {
+  const scope = callAbort.signal;
+  const prefs = readDevicePreferences();
+  patchCallStore({ selectedDevices: prefs });
+  const media = await acquireLocalMedia({ audioDeviceId: prefs.audio, videoDeviceId: prefs.video });
+  if (scope.aborted) {
+    media.audio?.stop();
+    media.video?.stop();
+    return;
+  }
+  local.audio = media.audio;
+  local.camera = media.video;
+  patchCallStore({
+    media: { mic: media.audio ? 'on' : 'none', camera: media.video ? 'on' : 'none', screen: 'off' },
+    mediaIssue: media.issue,
+  });
+  await session?.setLocalTrack('audio', local.audio);
+  await applyVideo();
+  void refreshDevices();
+}
+
+/** Send and preview the screen while sharing, else the camera when it is on, else nothing. */
+async function applyVideo(): Promise<void> {
+  const track = local.screen ?? local.camera;
+  patchCallStore({ localStream: track ? new MediaStream([track]) : null });
+  await session?.setLocalTrack('video', track);
+}
+
+async function refreshDevices(): Promise<void> {
+  const devices = await listDevices();
+  const current = useCallStore.getState().selectedDevices;
+  const audioSetting = local.audio?.getSettings().deviceId ?? null;
+  const videoSetting = local.camera?.getSettings().deviceId ?? null;
+  patchCallStore({
+    devices,
+    selectedDevices: { audio: audioSetting ?? current.audio, video: videoSetting ?? current.video },
+  });
+}
+
+function readDevicePreferences(): { audio: string | null; video: string | null } {
+  try {
+    const raw = localStorage.getItem(DEVICE_KEY);
+    const value: unknown = raw ? JSON.parse(raw) : null;
+    if (typeof value === 'object' && value !== null) {
+      const { audio, video } = value as Record<string, unknown>;
+      return { audio: typeof audio === 'string' ? audio : null, video: typeof video === 'string' ? video : null };
+    }
+  } catch {
+    // Fall through to the defaults.
+  }
+  return { audio: null, video: null };
+}
+
+function saveDevicePreferences(prefs: { audio: string | null; video: string | null }): void {
+  try {
+    localStorage.setItem(DEVICE_KEY, JSON.stringify(prefs));
+  } catch {
+    // Not remembered; harmless.
+  }
+}
+
+function stopLocalMedia(): void {
+  for (const track of [local.audio, local.camera, local.screen]) track?.stop();
+  local = { audio: null, camera: null, screen: null };
+}
+
+function tone(kind: 'ringback' | 'ringtone'): void {
+  stopTones();
+  stopTone = playTone(kind);
+}
+
+function stopTones(): void {
+  stopTone?.();
+  stopTone = null;
+}
+
+function showNotice(key: MessageKey): void {
+  clearTimeout(noticeTimer);
+  patchCallStore({ notice: key });
+  noticeTimer = setTimeout(() => patchCallStore({ notice: null }), 5_000);
+}
+
+function newCallScope(): void {
+  callAbort.abort();
+  callAbort = new AbortController();
+  pendingSignals = [];
+  early = [];
+}
+
+/** End the live call `callId` (null: the outgoing call whose POST is in flight) and release everything it held. */
+function finish(callId: string | null, cause: EndCause, by: 'local' | 'remote'): void {
+  if (!dispatchCall({ type: 'end', callId, cause, by, at: Date.now() })) return;
+  teardown();
+  void loadHistory();
+}
+
+function teardown(): void {
+  callAbort.abort();
+  stopTones();
+  closeSession();
+  stopLocalMedia();
+  pendingSignals = [];
+  iceServers = null;
+  clearTimeout(noticeTimer);
+  patchCallStore({
+    media: INITIAL_MEDIA,
+    mediaIssue: null,
+    localStream: null,
+    remoteStream: null,
+    quality: null,
+    remoteVideo: 'none',
+    notice: null,
+  });
+}
+
+// ---------------------------------------------------------------- persistence across reloads
+
+function persistActiveCall(): void {
+  const call = getCall();
+  try {
+    if (call.phase === 'connecting' || call.phase === 'connected') {
+      const stored: StoredCall = { callId: call.callId, role: call.role, peer: call.peer, answeredAt: call.answeredAt };
+      sessionStorage.setItem(ACTIVE_CALL_KEY, JSON.stringify(stored));
+    } else {
+      sessionStorage.removeItem(ACTIVE_CALL_KEY);
+    }
+  } catch {
+    // Without sessionStorage a reload simply ends the call after the grace period.
+  }
+}
+
+function readActiveCall(): StoredCall | null {
+  try {
+    const raw = sessionStorage.getItem(ACTIVE_CALL_KEY);
+    if (!raw) return null;
+    const value = JSON.parse(raw) as Partial<StoredCall> | null;
+    if (
+      value &&
+      typeof value.callId === 'string' &&
+      (value.role === 'caller' || value.role === 'callee') &&
+      typeof value.peer?.id === 'string' &&
+      typeof value.peer.username === 'string'
+    ) {
+      return { callId: value.callId, role: value.role, peer: value.peer, answeredAt: typeof value.answeredAt === 'number' ? value.answeredAt : null };
+    }
+  } catch {
+    // Corrupt entry: ignore it.
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------- wiring
+
+/** What the e2e tests read to check media really flows (documented in e2e/README.md). Numbers only. */
+export interface ParleyDebug {
+  inbound(): Promise<InboundSummary | null>;
+}
+
+declare global {
+  interface Window {
+    parleyDebug?: ParleyDebug;
+  }
+}
+
+let started = false;
+
+/** Subscribe to the signaling client and the stores. Call once, at startup. */
+export function startCallController(): void {
+  if (started) return;
+  started = true;
+  const types = [
+    'hello',
+    'presence',
+    'call:incoming',
+    'call:accept',
+    'call:reject',
+    'call:ended',
+    'call:rejoined',
+    'call:peer-connection',
+    'webrtc:offer',
+    'webrtc:answer',
+    'webrtc:ice-candidate',
+    'error',
+  ] as const satisfies readonly ServerMessage['type'][];
+  for (const type of types) signaling.on(type, handleServerMessage);
+
+  signaling.onStatus((status) => {
+    const call = getCall();
+    if (status.state !== 'open' && (call.phase === 'connecting' || call.phase === 'connected')) {
+      dispatchCall({ type: 'link', callId: call.callId, link: 'self' });
+    }
+  });
+
+  useCallStore.subscribe((state, previous) => {
+    if (state.call !== previous.call) persistActiveCall();
+  });
+
+  // Hang up properly while the token still works; an expired session just drops the call locally.
+  onBeforeLogout(() => hangUp());
+  useSessionStore.subscribe((state) => {
+    if (state.status === 'anonymous') {
+      if (isLive(getCall())) {
+        dispatchCall({ type: 'end', callId: liveCallId(getCall()), cause: 'failed', by: 'local', at: Date.now() });
+        teardown();
+      }
+      dispatchCall({ type: 'dismiss' });
+    }
+  });
+
+  navigator.mediaDevices?.addEventListener?.('devicechange', () => {
+    if (isLive(getCall())) void refreshDevices();
+  });
+
+  window.parleyDebug = {
+    inbound: async () => (session ? summarizeInbound(await session.stats()) : null),
+  };
+
+  // A reload in mid-call: show the call at once and take it back as soon as the socket says hello.
+  const stored = useSessionStore.getState().status === 'authenticated' ? readActiveCall() : null;
+  if (stored && dispatchCall({ type: 'resume', ...stored })) {
+    newCallScope();
+    void startLocalMedia();
+    if (signaling.status.state === 'open') void rejoin(stored.callId);
+  } else {
+    persistActiveCall();
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Getting the camera and microphone without ever blocking a call: whatever is refused or missing, the call goes on
+ * with what we got (audio-only, video-only or receive-only) and `issue` says why, for a message.
+ */
+
+export type MediaIssue = 'denied' | 'no-devices' | 'no-camera' | 'no-microphone' | 'unsupported';
+
+export interface LocalMedia {
+  audio: MediaStreamTrack | null;
+  video: MediaStreamTrack | null;
+  issue: MediaIssue | null;
+}
+
+export interface DevicePreferences {
+  audioDeviceId?: string | null;
+  videoDeviceId?: string | null;
+}
+
+/** A permission prompt nobody answers must not hold the call: after this long we go on receive-only. */
+const GET_USER_MEDIA_TIMEOUT_MS = 15_000;
+
+const VIDEO_CONSTRAINTS: MediaTrackConstraints = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
+
+export function audioConstraints(deviceId?: string | null): MediaTrackConstraints {
+  return {
+    echoCancellation: true,
+    noiseSuppression: true,
+    autoGainControl: true,
+    ...(deviceId ? { deviceId: { exact: deviceId } } : {}),
+  };
+}
+
+export function videoConstraints(deviceId?: string | null): MediaTrackConstraints {
+  return { ...VIDEO_CONSTRAINTS, ...(deviceId ? { deviceId: { exact: deviceId } } : {}) };
+}
+
+function canCapture(): boolean {
+  return typeof navigator !== 'undefined' && !!navigator.mediaDevices?.getUserMedia;
+}
+
+async function tryGetUserMedia(constraints: MediaStreamConstraints): Promise<{ stream: MediaStream } | { error: string }> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<{ error: string }>((resolve) => {
+    timer = setTimeout(() => resolve({ error: 'TimeoutError' }), GET_USER_MEDIA_TIMEOUT_MS);
+  });
+  const request = navigator.mediaDevices.getUserMedia(constraints).then(
+    (stream) => ({ stream }),
+    (error: unknown) => ({ error: error instanceof DOMException ? error.name : 'Error' }),
+  );
+  const result = await Promise.race([request, timeout]);
+  clearTimeout(timer);
+  if ('error' in result && result.error === 'TimeoutError') {
+    // If the prompt is answered after all, release the devices we no longer wait for.
+    void request.then((late) => {
+      if ('stream' in late) for (const track of late.stream.getTracks()) track.stop();
+    });
+  }
+  return result;
+}
+
+/** Ask for microphone and camera; on failure ask for each alone, so one missing device does not cost the other. */
+export async function acquireLocalMedia(prefs: DevicePreferences = {}): Promise<LocalMedia> {
+  if (!canCapture()) return { audio: null, video: null, issue: 'unsupported' };
+
+  const both = await tryGetUserMedia({ audio: audioConstraints(prefs.audioDeviceId), video: videoConstraints(prefs.videoDeviceId) });
+  if ('stream' in both) {
+    return { audio: both.stream.getAudioTracks()[0] ?? null, video: both.stream.getVideoTracks()[0] ?? null, issue: null };
+  }
+  // A remembered device that is gone is not a reason to go without: fall back to the default device.
+  const [audioOnly, videoOnly] = [
+    await tryGetUserMedia({ audio: audioConstraints(null) }),
+    await tryGetUserMedia({ video: videoConstraints(null) }),
+  ];
+  const audio = 'stream' in audioOnly ? (audioOnly.stream.getAudioTracks()[0] ?? null) : null;
+  const video = 'stream' in videoOnly ? (videoOnly.stream.getVideoTracks()[0] ?? null) : null;
+  let issue: MediaIssue | null = null;
+  if (!audio && !video) {
+    const denied = [both, audioOnly, videoOnly].some((r) => 'error' in r && (r.error === 'NotAllowedError' || r.error === 'SecurityError'));
+    issue = denied ? 'denied' : 'no-devices';
+  } else if (!video) issue = 'no-camera';
+  else if (!audio) issue = 'no-microphone';
+  return { audio, video, issue };
+}
+
+/** One device track on its own, for switching devices or turning the camera back on. Null when it failed. */
+export async function acquireTrack(kind: 'audio' | 'video', deviceId?: string | null): Promise<MediaStreamTrack | null> {
+  if (!canCapture()) return null;
+  const result = await tryGetUserMedia(kind === 'audio' ? { audio: audioConstraints(deviceId) } : { video: videoConstraints(deviceId) });
+  if (!('stream' in result)) return null;
+  return (kind === 'audio' ? result.stream.getAudioTracks() : result.stream.getVideoTracks())[0] ?? null;
+}
+
+export function canShareScreen(): boolean {
+  return typeof navigator !== 'undefined' && !!navigator.mediaDevices && 'getDisplayMedia' in navigator.mediaDevices;
+}
+
+export async function acquireScreen(): Promise<MediaStreamTrack | null> {
+  if (!canShareScreen()) return null;
+  try {
+    const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15 } }, audio: false });
+    const track = stream.getVideoTracks()[0] ?? null;
+    // Text and slides stay sharp rather than smooth.
+    if (track) track.contentHint = 'detail';
+    return track;
+  } catch {
+    return null;
+  }
+}
+
+export interface DeviceOption {
+  deviceId: string;
+  label: string;
+}
+
+export interface DeviceLists {
+  audio: DeviceOption[];
+  video: DeviceOption[];
+}
+
+export async function listDevices(): Promise<DeviceLists> {
+  if (typeof navigator === 'undefined' || !navigator.mediaDevices?.enumerateDevices) return { audio: [], video: [] };
+  try {
+    const devices = await navigator.mediaDevices.enumerateDevices();
+    // Labels are empty until a permission was granted; the picker then shows a numbered name in the UI language.
+    const pick = (kind: MediaDeviceKind): DeviceOption[] =>
+      devices.filter((d) => d.kind === kind && d.deviceId).map((d) => ({ deviceId: d.deviceId, label: d.label }));
+    return { audio: pick('audioinput'), video: pick('videoinput') };
+  } catch {
+    return { audio: [], video: [] };
+  }
+}

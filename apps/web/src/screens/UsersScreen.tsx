@@ -1,0 +1,84 @@
+import { useEffect, useId } from 'react';
+import { Avatar } from '../components/Avatar';
+import { Icon } from '../components/Icon';
+import { useT } from '../i18n';
+import { A11Y } from '../i18n/a11y';
+import { errorText } from '../i18n/errors';
+import { placeCall } from '../rtc/callController';
+import { filterUsers, loadUsers, setUserFilter, useUsersStore } from '../stores/users';
+
+export function UsersScreen() {
+  const t = useT();
+  const { users, status, error, filter } = useUsersStore();
+  const filterId = useId();
+
+  useEffect(() => {
+    void loadUsers();
+  }, []);
+
+  const shown = filterUsers(users, filter);
+  const onlineCount = users.filter((u) => u.online).length;
+
+  return (
+    <section className="panel" aria-labelledby={`${filterId}-title`}>
+      <div className="panel-head">
+        <h2 id={`${filterId}-title`}>{t('users.title')}</h2>
+        {status === 'ready' && <span className="pill">{t('users.onlineCount', { count: onlineCount })}</span>}
+      </div>
+      <div className="search">
+        <Icon name="search" size={18} />
+        <label htmlFor={filterId} className="visually-hidden">
+          {t('users.filter')}
+        </label>
+        <input
+          id={filterId}
+          type="search"
+          aria-label={A11Y.filterUsers}
+          placeholder={t('users.filter')}
+          value={filter}
+          onChange={(e) => setUserFilter(e.target.value)}
+          autoComplete="off"
+          spellCheck={false}
+        />
+      </div>
+      {status === 'loading' && <p className="muted empty">{t('app.loading')}</p>}
+      {status === 'error' && (
+        <p className="alert alert-error" role="alert">
+          {errorText(error, t)}
+        </p>
+      )}
+      {status === 'ready' && users.length === 0 && <p className="muted empty">{t('users.empty')}</p>}
+      {status === 'ready' && users.length > 0 && shown.length === 0 && (
+        <p className="muted empty">{t('users.noMatch', { query: filter.trim() })}</p>
+      )}
+      <ul className="user-list" aria-label={t('users.title')}>
+        {shown.map((user) => (
+          <li key={user.id} className="user-row" data-testid="user-row" data-username={user.username} data-online={user.online}>
+            <span className="avatar-wrap">
+              <Avatar name={user.username} />
+              <span
+                className={`presence ${user.online ? 'presence-on' : 'presence-off'}`}
+                role="img"
+                aria-label={user.online ? A11Y.online : A11Y.offline}
+                title={user.online ? t('users.online') : t('users.offline')}
+              />
+            </span>
+            <span className="user-main">
+              <span className="user-name">{user.username}</span>
+              <span className="muted user-status">{user.online ? t('users.online') : t('users.offline')}</span>
+            </span>
+            <button
+              type="button"
+              className="btn btn-call"
+              aria-label={A11Y.call(user.username)}
+              onClick={() => void placeCall({ id: user.id, username: user.username })}
+            >
+              <Icon name="phone" size={16} />
+              <span className="hide-narrow">{t('users.call')}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
