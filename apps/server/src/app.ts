@@ -110,6 +110,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         frameAncestors: ["'none'"],
         baseUri: ["'self'"],
         formAction: ["'self'"],
+        // helmet's default would allow fonts from any https origin; the app ships its own.
+        fontSrc: ["'self'"],
       },
     },
     // Camera and microphone are the product; everything else is off.
