@@ -47,7 +47,12 @@ let tracker: QualityTracker | null = null;
 let statsTimer: ReturnType<typeof setInterval> | undefined;
 /** Signals of the live call that arrived before its connection existed. */
 let pendingSignals: IncomingSignal[] = [];
-let iceServers: { callId: string; servers: Promise<RTCIceServer[]> } | null = null;
+let iceConfig: { callId: string; config: Promise<IceConfig> } | null = null;
+
+interface IceConfig {
+  iceServers: RTCIceServer[];
+  iceTransportPolicy: RTCIceTransportPolicy;
+}
 let stopTone: (() => void) | null = null;
 let dialAttempt = 0;
 /** Call messages that arrived while our POST /calls was still in flight (we did not know our callId yet). */
@@ -301,8 +306,10 @@ function bufferEarly(message: ServerMessage): boolean {
 
 function onHello(): void {
   const call = getCall();
-  // A new socket in mid-call: take the call back (after a reload, or after the network came back).
-  if (call.phase === 'connecting' || call.phase === 'connected') void rejoin(call.callId);
+  // A new socket in mid-call (after a reload, or after the network came back): take the call back. A caller whose
+  // socket dropped while ringing must too, or the server ends the call when its grace period runs out.
+  const callId = liveCallId(call);
+  if (callId && (call.phase === 'connecting' || call.phase === 'connected' || call.phase === 'outgoing')) void rejoin(callId);
 }
 
 function onIncoming(message: ServerMessageOf<'call:incoming'>): void {
@@ -310,6 +317,8 @@ function onIncoming(message: ServerMessageOf<'call:incoming'>): void {
   if (!dispatchCall({ type: 'ring', callId, peer: { id: callerId, username: from }, ringExpiresAt: ringExpiresAt ?? null })) return;
   newCallScope();
   tone('ringtone');
+  // Cheap and likely needed: have the ICE configuration ready by the time Accept is clicked.
+  prefetchIceServers(callId);
 }
 
 function onAccept(message: ServerMessageOf<'call:accept'>): void {
@@ -393,6 +402,7 @@ async function rejoin(callId: string): Promise<void> {
   switch (reply.type) {
     case 'call:rejoined': {
       const call = getCall();
+      // Still ringing: nothing to renegotiate; the accept will reach this socket.
       if ((call.phase !== 'connecting' && call.phase !== 'connected') || call.callId !== callId) return;
       dispatchCall({ type: 'link', callId, link: 'ok' });
       void openSession(callId, reply.payload.role);
@@ -402,7 +412,7 @@ async function rejoin(callId: string): Promise<void> {
       finish(callId, 'connection_lost', 'remote');
       return;
     case 'call:ended':
-      return; // handled by the call:ended handler
+      return; // a call that ended while we were away: the call:ended handler shows its reason
     default:
       assertNever(reply);
   }
@@ -410,15 +420,19 @@ async function rejoin(callId: string): Promise<void> {
 
 // ---------------------------------------------------------------- connection and media
 
+/** Fetched once per call, as soon as we know the call will happen (TURN credentials are minted per request). */
 function prefetchIceServers(callId: string): void {
-  if (iceServers?.callId === callId) return;
-  iceServers = {
+  if (iceConfig?.callId === callId) return;
+  iceConfig = {
     callId,
-    servers: rtcApi.config().then(
-      (config) => config.iceServers.map((s) => ({ urls: s.urls, username: s.username, credential: s.credential })),
-      (error: unknown) => {
+    config: rtcApi.config().then(
+      (config): IceConfig => ({
+        iceServers: config.iceServers.map((s) => ({ urls: s.urls, username: s.username, credential: s.credential })),
+        iceTransportPolicy: config.iceTransportPolicy,
+      }),
+      (error: unknown): IceConfig => {
         console.warn('[call] no ICE server configuration, trying direct connections only', error);
-        return [];
+        return { iceServers: [], iceTransportPolicy: 'all' };
       },
     ),
   };
@@ -429,12 +443,13 @@ async function openSession(callId: string, role: CallRole): Promise<void> {
   closeSession();
   const generation = sessionGeneration;
   prefetchIceServers(callId);
-  const servers = await iceServers!.servers;
+  const config = await iceConfig!.config;
   if (generation !== sessionGeneration || liveCallId(getCall()) !== callId) return;
   const created = new CallSession({
     callId,
     polite: role === 'callee',
-    iceServers: servers,
+    iceServers: config.iceServers,
+    iceTransportPolicy: config.iceTransportPolicy,
     send: (message) => {
       if (!signaling.send(message)) console.debug('[call] signaling down, dropped', message.type);
     },
@@ -588,7 +603,7 @@ function teardown(): void {
   closeSession();
   stopLocalMedia();
   pendingSignals = [];
-  iceServers = null;
+  iceConfig = null;
   clearTimeout(noticeTimer);
   patchCallStore({
     media: INITIAL_MEDIA,

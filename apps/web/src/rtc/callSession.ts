@@ -15,6 +15,7 @@ export interface CallSessionOptions {
    */
   polite: boolean;
   iceServers: RTCIceServer[];
+  iceTransportPolicy: RTCIceTransportPolicy;
   send(message: RelayedMessage): void;
   /** The remote stream gained or lost a track. The stream object is the same for the session's whole life. */
   onRemoteTracks(stream: MediaStream): void;
@@ -53,7 +54,7 @@ export class CallSession {
   constructor(options: CallSessionOptions) {
     this.callId = options.callId;
     this.#options = options;
-    this.pc = new RTCPeerConnection({ iceServers: options.iceServers });
+    this.pc = new RTCPeerConnection({ iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy });
     const pc = this.pc;
 
     pc.onnegotiationneeded = () => void this.#negotiate();

@@ -62,13 +62,12 @@ export function HistoryScreen() {
                   <span className={`direction ${failed ? 'direction-failed' : ''}`}>
                     <Icon name={outgoing ? 'arrowUpRight' : 'arrowDownLeft'} size={14} />
                     {outgoing ? t('history.outgoing') : t('history.incoming')}
-                  </span>
-                  <span aria-hidden="true">·</span>
-                  <span>{statusText(item, t)}</span>
+                  </span>{' '}
+                  <span aria-hidden="true">·</span> <span>{statusText(item, t)}</span>
                   {item.durationMs !== undefined && (
                     <>
-                      <span aria-hidden="true">·</span>
-                      <span className="tabular">{formatDuration(item.durationMs)}</span>
+                      {' '}
+                      <span aria-hidden="true">·</span> <span className="tabular">{formatDuration(item.durationMs)}</span>
                     </>
                   )}
                 </span>
