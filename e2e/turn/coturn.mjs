@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// Node globals for the root lint config, which declares none for plain .mjs files.
+/* global process, console */
 // Runs coturn (Debian package `coturn`) on loopback for the TURN end-to-end tests, with a generated config that
 // uses the TURN REST API shared secret (`use-auth-secret`). Stays in the foreground; SIGTERM/SIGINT stop coturn
 // and remove the generated files.
