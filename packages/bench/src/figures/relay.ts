@@ -1,0 +1,124 @@
+/**
+ * Figure 1 — signaling relay. N sockets in N/2 active calls, each side sending `webrtc:ice-candidate` frames to
+ * the other through the server. Saturation: closed loop (every socket keeps a window of frames in flight).
+ * Latency: open loop at half of Parley's saturation rate, the same offered rate for Parley and the baseline.
+ */
+import { join } from 'node:path';
+import { CpuMeter, measured, spawnNode, type Proc } from '../proc.js';
+import { cpuSummary, ratioOf, type FigureResult, type Row, type Sizes } from '../report-types.js';
+import { startParley, startRawRelay, type Baseline, type ParleyServer } from '../servers.js';
+import { spread } from '../stats.js';
+import { summariseProfile } from '../profile-summary.js';
+
+interface Target {
+  name: 'parley' | 'baseline';
+  server: Proc;
+  load: Proc;
+}
+
+/** Frames kept in flight over all sockets while saturating: enough that the relay never waits for the client. */
+const IN_FLIGHT = 2000;
+
+export async function relayFigure(sizes: Sizes): Promise<FigureResult> {
+  const connections = sizes.quick ? [100] : [100, 1000, 5000];
+  const timing = sizes.quick ? { warmupMs: 300, durationMs: 1000 } : { warmupMs: 1000, durationMs: 4000 };
+  const rows: Row[] = [];
+  const details: unknown[] = [];
+  for (const n of connections) {
+    const result = await relayAt(n, sizes, timing);
+    details.push(result.details);
+    rows.push(...result.rows);
+  }
+  return { name: 'relay', rows, details };
+}
+
+async function relayAt(n: number, sizes: Sizes, timing: { warmupMs: number; durationMs: number }) {
+  const pairs = n / 2;
+  let parley: ParleyServer | undefined;
+  let raw: Baseline | undefined;
+  const loads: Proc[] = [];
+  try {
+    [parley, raw] = await Promise.all([startParley({ seedUsers: n }), startRawRelay()]);
+    const loadP = spawnNode({ name: 'ws-load-parley', script: 'src/load/ws-load.ts' });
+    const loadB = spawnNode({ name: 'ws-load-baseline', script: 'src/load/ws-load.ts' });
+    loads.push(loadP, loadB);
+    const setupMeter = new CpuMeter({ server: parley.proc, load: loadP });
+    const setupP = await loadP.request('setupPairs', { target: { kind: 'parley', port: parley.port, users: parley.users }, pairs });
+    const setupCpu = setupMeter.read();
+    const setupB = await loadB.request('setupPairs', { target: { kind: 'raw', port: raw.port }, pairs });
+    const targets: Target[] = [
+      { name: 'parley', server: parley.proc, load: loadP },
+      { name: 'baseline', server: raw.proc, load: loadB },
+    ];
+    const window = Math.max(1, Math.round(IN_FLIGHT / n));
+
+    const saturation: Record<string, any[]> = { parley: [], baseline: [] };
+    for (let round = 0; round < sizes.rounds; round++) {
+      // Alternate which side goes first so drift (thermal, page cache) does not favour one.
+      for (const t of round % 2 === 0 ? targets : [...targets].reverse()) {
+        saturation[t.name]!.push(await measured({ server: t.server, load: t.load }, sizes.guard, () => t.load.request('saturate', { window, ...timing })));
+      }
+    }
+    const satP = spread(saturation['parley']!.map((r) => r.rate));
+    const satB = spread(saturation['baseline']!.map((r) => r.rate));
+    const rate = Math.round(satP.median / 2);
+
+    const latency: Record<string, any[]> = { parley: [], baseline: [] };
+    for (let round = 0; round < sizes.rounds; round++) {
+      for (const t of round % 2 === 0 ? targets : [...targets].reverse()) {
+        latency[t.name]!.push(await measured({ server: t.server, load: t.load }, sizes.guard, () => t.load.request('trickle', { rate, ...timing })));
+      }
+    }
+
+    let profile: unknown = null;
+    if (sizes.profileDir && n === (sizes.quick ? 100 : 1000)) {
+      const path = join(sizes.profileDir, `relay-${n}.cpuprofile`);
+      await parley.proc.request('profileStart', { intervalUs: 100 });
+      await loadP.request('saturate', { window, ...timing });
+      await parley.proc.request('profileStop', { path });
+      profile = { path, top: summariseProfile(path, 25) };
+    }
+
+    await Promise.all([loadP.request('closePairs'), loadB.request('closePairs')]);
+
+    const lat = (name: string, key: 'p50' | 'p99' | 'p999') => spread(latency[name]!.map((r) => r[key]));
+    const cpuNote = (list: any[]) => `(CPU, % of a core: ${cpuSummary(list)})`;
+    const label = `relay, ${n.toLocaleString('en')} connections`;
+    const full = !sizes.quick;
+    const p99Ratio = ratioOf(lat('parley', 'p99'), lat('baseline', 'p99'));
+    const satRatio = ratioOf(satP, satB);
+    const out: Row[] = [
+      {
+        figure: label,
+        metric: 'messages/s at saturation',
+        unit: 'msg/s',
+        parley: satP,
+        baseline: satB,
+        ratio: satRatio,
+        goal: '≥ 0.8×',
+        met: full && satRatio !== null ? satRatio >= 0.8 : null,
+        note: `Parley ${cpuNote(saturation['parley']!)}; baseline ${cpuNote(saturation['baseline']!)}`,
+      },
+      { figure: label, metric: `p50 latency at ${rate.toLocaleString('en')} msg/s`, unit: 'ms', parley: lat('parley', 'p50'), baseline: lat('baseline', 'p50'), ratio: ratioOf(lat('parley', 'p50'), lat('baseline', 'p50')) },
+      {
+        figure: label,
+        metric: `p99 latency at ${rate.toLocaleString('en')} msg/s`,
+        unit: 'ms',
+        parley: lat('parley', 'p99'),
+        baseline: lat('baseline', 'p99'),
+        ratio: p99Ratio,
+        goal: '≤ 1.5×',
+        met: full && p99Ratio !== null ? p99Ratio <= 1.5 : null,
+        note: `Parley ${cpuNote(latency['parley']!)}; baseline ${cpuNote(latency['baseline']!)}`,
+      },
+      { figure: label, metric: `p99.9 latency at ${rate.toLocaleString('en')} msg/s`, unit: 'ms', parley: lat('parley', 'p999'), baseline: lat('baseline', 'p999'), ratio: ratioOf(lat('parley', 'p999'), lat('baseline', 'p999')) },
+    ];
+    return {
+      rows: out,
+      details: { connections: n, pairs, window, latencyRate: rate, setup: { parley: { ...setupP, cpu: setupCpu }, baseline: setupB }, saturation, latency, profile },
+    };
+  } finally {
+    await Promise.all(loads.map((l) => l.stop()));
+    await Promise.all([parley?.stop(), raw?.stop()]);
+  }
+}

@@ -1,0 +1,63 @@
+// Preloaded (`node --import`) into the servers under test. It adds nothing to their request path: it answers the
+// bench over the IPC channel with memory (after a forced GC), event-loop delay and CPU profiles.
+/* global process, setTimeout */
+import { Session } from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+if (process.send && process.channel) {
+  let session;
+  let delay;
+  const handlers = {
+    async mem() {
+      // Two passes: the first may only schedule finalisers.
+      if (typeof globalThis.gc === 'function') {
+        globalThis.gc();
+        await new Promise((r) => setTimeout(r, 50));
+        globalThis.gc();
+      }
+      return { ...process.memoryUsage(), gc: typeof globalThis.gc === 'function' };
+    },
+    eldStart() {
+      delay = monitorEventLoopDelay({ resolution: 1 });
+      delay.enable();
+      return true;
+    },
+    eldStop() {
+      if (!delay) return null;
+      delay.disable();
+      const ms = (ns) => ns / 1e6;
+      const result = { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) };
+      delay = undefined;
+      return result;
+    },
+    async profileStart({ intervalUs = 100 }) {
+      session = new Session();
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.setSamplingInterval', { interval: intervalUs });
+      await session.post('Profiler.start');
+      return true;
+    },
+    async profileStop({ path }) {
+      if (!session) return null;
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      session = undefined;
+      writeFileSync(path, JSON.stringify(profile));
+      return path;
+    },
+  };
+  process.on('message', (message) => {
+    const handler = message && typeof message === 'object' ? handlers[message.cmd] : undefined;
+    if (!handler) return;
+    Promise.resolve()
+      .then(() => handler(message.args ?? {}))
+      .then(
+        (result) => process.send?.({ rpc: message.rpc, ok: true, result }),
+        (error) => process.send?.({ rpc: message.rpc, ok: false, error: String(error) }),
+      );
+  });
+  // The channel must not keep a server alive that was told to stop.
+  process.channel.unref();
+}

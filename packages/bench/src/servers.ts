@@ -1,0 +1,145 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '@parley/server/dist/db/client.js';
+import { UserRepository } from '@parley/server/dist/users/repository.js';
+import { argon2, OWASP_PARAMS } from './argon2.js';
+import type { BenchUser } from './load/ws-load.js';
+import { benchDir, freePort, probePath, serverDir, spawnNode, waitFor, type Proc } from './proc.js';
+
+/** Limits raised so the bench measures throughput, not the abuse protections. */
+const RAISED_LIMITS = {
+  AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
+  LOGIN_FAILURES_PER_USERNAME: '1000000',
+  CALLS_RATE_LIMIT_PER_MINUTE: '1000000',
+  WS_MESSAGE_BURST: '1000000',
+  WS_MESSAGES_PER_SECOND: '1000000',
+};
+
+export interface ParleyServer {
+  proc: Proc;
+  port: number;
+  baseUrl: string;
+  jwtSecret: string;
+  /** Users created before start, with tokens signed by the server's secret. */
+  users: BenchUser[];
+  stop(): Promise<void>;
+}
+
+function base64url(value: string | Buffer): string {
+  return Buffer.from(value).toString('base64url');
+}
+
+/** An HS256 access token exactly as the server issues them (`{ sub, iat, exp }`). */
+export function signToken(secret: string, sub: string, ttlSeconds = 12 * 3600): string {
+  const now = Math.floor(Date.now() / 1000);
+  const head = `${base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${base64url(JSON.stringify({ sub, iat: now, exp: now + ttlSeconds }))}`;
+  return `${head}.${createHmac('sha256', secret).update(head).digest('base64url')}`;
+}
+
+/**
+ * Creates `count` users straight in the database through the server's own repository, all with one real
+ * argon2id hash. Registering thousands over HTTP would spend minutes in argon2 before measuring anything; the
+ * login figure measures that path on its own.
+ */
+async function seedUsers(databasePath: string, count: number): Promise<{ id: string; username: string }[]> {
+  const handle = openDatabase(databasePath);
+  try {
+    if (count === 0) return [];
+    const hash = await argon2.hash('bench-password', { type: argon2.argon2id, ...OWASP_PARAMS });
+    const repo = new UserRepository(handle.db);
+    const users: { id: string; username: string }[] = [];
+    handle.sqlite.transaction(() => {
+      for (let i = 0; i < count; i++) {
+        const created = repo.create(`bench${i}`, hash);
+        if (!created.ok) throw new Error(`could not seed user bench${i}`);
+        users.push(created.user);
+      }
+    })();
+    return users;
+  } finally {
+    handle.close();
+  }
+}
+
+export interface ParleyOptions {
+  seedUsers?: number;
+  env?: Record<string, string>;
+  nodeArgs?: string[];
+}
+
+/**
+ * The production build (`apps/server/dist/server.js`, NODE_ENV=production) on a free loopback port with a fresh
+ * database in a temp folder. The probe is preloaded for memory and profiles; `--expose-gc` lets it force a GC.
+ */
+export async function startParley(options: ParleyOptions = {}): Promise<ParleyServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+  const databasePath = join(dir, 'parley.db');
+  const seeded = await seedUsers(databasePath, options.seedUsers ?? 0);
+  const port = await freePort();
+  const jwtSecret = randomBytes(36).toString('base64url');
+  const proc = spawnNode({
+    name: 'parley-server',
+    script: join(serverDir, 'dist/server.js'),
+    cwd: serverDir,
+    nodeArgs: ['--expose-gc', '--import', probePath, ...(options.nodeArgs ?? [])],
+    env: {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      JWT_SECRET: jwtSecret,
+      DATABASE_PATH: databasePath,
+      ...RAISED_LIMITS,
+      ...options.env,
+    },
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitFor('the Parley server', async () => (await fetch(`${baseUrl}/readyz`)).ok, 30_000, proc);
+  return {
+    proc,
+    port,
+    baseUrl,
+    jwtSecret,
+    users: seeded.map((u) => ({ id: u.id, token: signToken(jwtSecret, u.id) })),
+    async stop() {
+      await proc.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Baseline {
+  proc: Proc;
+  port: number;
+  stop(): Promise<void>;
+}
+
+async function startBaseline(name: string, script: string, ready: (port: number) => Promise<boolean>): Promise<Baseline> {
+  const port = await freePort();
+  const proc = spawnNode({ name, script: join(benchDir, script), args: [String(port)], nodeArgs: ['--expose-gc', '--import', probePath] });
+  await waitFor(name, () => ready(port), 30_000, proc);
+  return { proc, port, stop: () => proc.stop() };
+}
+
+/** The ~40-line `ws` relay (relay and connections figures). */
+export const startRawRelay = () =>
+  startBaseline('raw-relay', 'src/baselines/raw-relay.ts', async (port) => (await fetch(`http://127.0.0.1:${port}/`)).status === 426);
+
+/** A bare Fastify server (REST figure). */
+export const startFastifyHello = () =>
+  startBaseline('fastify-hello', 'src/baselines/fastify-hello.ts', async (port) => (await fetch(`http://127.0.0.1:${port}/hello`)).ok);
+
+/** Registers a user over HTTP (the real argon2 path) and logs in. */
+export async function registerAndLogin(baseUrl: string, username: string, password: string): Promise<BenchUser & { username: string }> {
+  const json = { 'content-type': 'application/json' };
+  const body = JSON.stringify({ username, password });
+  const registered = await fetch(`${baseUrl}/api/v1/auth/register`, { method: 'POST', headers: json, body });
+  if (registered.status !== 201) throw new Error(`register answered ${registered.status}: ${await registered.text()}`);
+  const { id } = (await registered.json()) as { id: string };
+  const login = await fetch(`${baseUrl}/api/v1/auth/login`, { method: 'POST', headers: json, body });
+  if (login.status !== 200) throw new Error(`login answered ${login.status}: ${await login.text()}`);
+  const { accessToken } = (await login.json()) as { accessToken: string };
+  return { id, username, token: accessToken };
+}
