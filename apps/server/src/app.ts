@@ -7,7 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
 import { CLOSE_CODES, LIMITS } from '@parley/protocol';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -64,6 +64,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logger: loggerOptions(config, options.logStream),
     genReqId: () => randomUUID(),
     bodyLimit: 16 * 1024,
+    // Malformed URLs (bad %-escapes, over-long ids) are answered before routing: keep the error body contract.
+    frameworkErrors: (_error, _request, reply: FastifyReply) =>
+      reply.code(400).send(new AppError('VALIDATION_FAILED', 'The URL is malformed or too long').toBody()),
     ...(config.tls ? { https: readTls(config.tls) } : {}),
   });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
