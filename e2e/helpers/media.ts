@@ -12,7 +12,11 @@ export interface InboundSummary {
 
 declare global {
   interface Window {
-    parleyDebug?: { inbound(): Promise<InboundSummary | null> };
+    parleyDebug?: {
+      inbound(): Promise<InboundSummary | null>;
+      connection(): ConnectionInfo | null;
+      restartIce(): void;
+    };
   }
 }
 
@@ -86,3 +90,17 @@ async function growth(page: Page, pick: (s: InboundSummary) => number, ms: numbe
 
 export const videoFramesIn = (page: Page, ms = 1_500) => growth(page, (s) => s.video?.framesDecoded ?? 0, ms);
 export const audioEnergyIn = (page: Page, ms = 2_000) => growth(page, (s) => s.audio?.totalAudioEnergy ?? 0, ms);
+
+export interface ConnectionInfo {
+  signalingState: RTCSignalingState;
+  connectionState: RTCPeerConnectionState;
+  localIceUfrag: string | null;
+}
+
+export async function connectionInfo(page: Page): Promise<ConnectionInfo | null> {
+  return page.evaluate(() => window.parleyDebug?.connection() ?? null);
+}
+
+export async function restartIce(page: Page): Promise<void> {
+  await page.evaluate(() => window.parleyDebug?.restartIce());
+}

@@ -30,13 +30,16 @@ export function IncomingCallDialog() {
   const call = useCallStore((s) => s.call);
   const ringing = call.phase === 'incoming' ? call : null;
   const dialogRef = useRef<HTMLDialogElement>(null);
+  const acceptRef = useRef<HTMLButtonElement>(null);
   useTitleFlash(ringing?.peer.username ?? null);
 
   useEffect(() => {
     const dialog = dialogRef.current;
     if (!dialog || !ringing) return;
-    // A modal <dialog> traps focus and hides the page from screen readers while it rings.
+    // A modal <dialog> traps focus and hides the page from screen readers while it rings. showModal() would focus
+    // the first button (Decline); answering is the likely intent, so Accept gets the focus.
     if (!dialog.open) dialog.showModal();
+    acceptRef.current?.focus();
     return () => {
       if (dialog.open) dialog.close();
     };
@@ -65,7 +68,7 @@ export function IncomingCallDialog() {
           <Icon name="hangup" />
           {t('incoming.decline')}
         </button>
-        <button type="button" className="btn btn-success btn-lg" aria-label={A11Y.accept} onClick={acceptCall} autoFocus>
+        <button ref={acceptRef} type="button" className="btn btn-success btn-lg" aria-label={A11Y.accept} onClick={acceptCall}>
           <Icon name="phone" />
           {t('incoming.accept')}
         </button>

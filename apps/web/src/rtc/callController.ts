@@ -654,9 +654,15 @@ function readActiveCall(): StoredCall | null {
 
 // ---------------------------------------------------------------- wiring
 
-/** What the e2e tests read to check media really flows (documented in e2e/README.md). Numbers only. */
+/**
+ * A small debug surface for the end-to-end tests (documented in e2e/README.md): what arrives from the other side,
+ * the connection's negotiation state, and a way to force an ICE restart so tests can make both sides renegotiate
+ * at the same moment (glare). Nothing in it changes what a call does on its own.
+ */
 export interface ParleyDebug {
   inbound(): Promise<InboundSummary | null>;
+  connection(): { signalingState: RTCSignalingState; connectionState: RTCPeerConnectionState; localIceUfrag: string | null } | null;
+  restartIce(): void;
 }
 
 declare global {
@@ -716,6 +722,13 @@ export function startCallController(): void {
 
   window.parleyDebug = {
     inbound: async () => (session ? summarizeInbound(await session.stats()) : null),
+    connection: () => {
+      if (!session) return null;
+      const { pc } = session;
+      const ufrag = /a=ice-ufrag:(\S+)/.exec(pc.localDescription?.sdp ?? '')?.[1] ?? null;
+      return { signalingState: pc.signalingState, connectionState: pc.connectionState, localIceUfrag: ufrag };
+    },
+    restartIce: () => session?.restartIce(),
   };
 
   // A reload in mid-call: show the call at once and take it back as soon as the socket says hello.

@@ -94,6 +94,7 @@ export class CallSession {
     });
   }
 
+  /** Force an ICE restart from this side (the e2e glare test does it on both sides at once). */
   restartIce(): void {
     if (!this.#closed) this.pc.restartIce();
   }
@@ -217,13 +218,19 @@ export class CallSession {
     this.#options.onRemoteTracks(stream);
   }
 
+  /**
+   * ICE restarts come from the caller only (both sides see the same ICE state, so nothing is lost). That keeps the
+   * app from ever creating glare itself: perfect negotiation resolves glare, but Chrome (seen on 156) stops
+   * delivering the polite side's remote video to its <video> after the rollback, although frames keep being decoded
+   * (see e2e/tests/negotiation.spec.ts).
+   */
   #watchIce(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#options.polite) return;
     const state = this.pc.iceConnectionState;
     clearTimeout(this.#disconnectedTimer);
     if (state === 'failed') {
       this.pc.restartIce();
-    } else if (state === 'disconnected' && !this.#options.polite) {
+    } else if (state === 'disconnected') {
       this.#disconnectedTimer = setTimeout(() => {
         if (!this.#closed && this.pc.iceConnectionState === 'disconnected') this.pc.restartIce();
       }, DISCONNECTED_RESTART_MS);
