@@ -1,0 +1,46 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root, wherever the soak is started from. */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** The real, built server: `pnpm --filter @parley/protocol build && pnpm --filter @parley/server build`. */
+export const serverEntry = join(repoRoot, 'apps/server/dist/server.js');
+
+export function assertServerBuilt(): void {
+  if (!existsSync(serverEntry)) {
+    throw new Error(`${serverEntry} is missing: run \`pnpm --filter @parley/protocol build && pnpm --filter @parley/server build\` first`);
+  }
+}
+
+/** Sizes of the long run (`pnpm soak`); each can be overridden from the environment for a quicker look. */
+export interface SoakSettings {
+  pairs: number;
+  seconds: number;
+  fuzzFrames: number;
+  fuzzRequests: number;
+  crashPairs: number;
+  slowConsumerMiB: number;
+  seed: number;
+}
+
+function positive(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number, got "${raw}"`);
+  return value;
+}
+
+export function soakSettings(env: Record<string, string | undefined> = process.env): SoakSettings {
+  return {
+    pairs: positive(env, 'SOAK_PAIRS', 500),
+    seconds: positive(env, 'SOAK_SECONDS', 60),
+    fuzzFrames: positive(env, 'SOAK_FUZZ_FRAMES', 100_000),
+    fuzzRequests: positive(env, 'SOAK_FUZZ_REQUESTS', 10_000),
+    crashPairs: positive(env, 'SOAK_CRASH_PAIRS', 100),
+    slowConsumerMiB: positive(env, 'SOAK_SLOW_CONSUMER_MIB', 300),
+    seed: positive(env, 'SOAK_SEED', 20261126),
+  };
+}

@@ -1,0 +1,91 @@
+// The fuzzers are the server's own CI fuzzers (apps/server/test/helpers), pointed at the built server here.
+import { discoverRoutes, runHttpFuzz, type HttpFuzzReport } from '../../../apps/server/test/helpers/fuzz-http.js';
+import { forgeToken } from '../../../apps/server/test/helpers/tokens.js';
+import { runWsFuzz, type WsFuzzReport } from '../../../apps/server/test/helpers/fuzz-ws.js';
+import { createAccounts, sleep } from './api.js';
+import { PairEngine, type RelayStats } from './pairs.js';
+import { LOAD_ENV, mib, ServerProcess } from './server-process.js';
+
+export interface FuzzOptions {
+  frames: number;
+  requests: number;
+  seed: number;
+  /** Pairs whose calls must relay unharmed through the run. */
+  pairs?: number;
+}
+
+export interface FuzzReport {
+  ws: WsFuzzReport;
+  http: HttpFuzzReport;
+  bystanders: Pick<RelayStats, 'countable' | 'delivered' | 'lost' | 'misrouted' | 'duplicated' | 'reordered'> & { errors: number };
+  serverAlive: boolean;
+  rssBefore: number;
+  rssAfter: number;
+  failures: string[];
+}
+
+/** Both fuzzers against a child server, while a few calls keep trickling candidates that must all arrive. */
+export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
+  const server = await ServerProcess.start({ env: { ...LOAD_ENV, METRICS_TOKEN: 'metrics-token-for-the-soak-0123456789' } });
+  const failures: string[] = [];
+  try {
+    const engine = new PairEngine({ apiUrl: server.apiUrl, wsUrl: server.wsUrl, candidateIntervalMs: 50 });
+    await engine.createPairs(options.pairs ?? 4, 'bystander');
+    await engine.connectAll();
+    for (const pair of engine.pairs) await engine.connectCall(pair);
+    const fuzzers = await createAccounts(server.apiUrl, 'fuzzer', 4);
+    await sleep(300);
+    const rssBefore = server.rssBytes();
+    engine.startTrickle();
+
+    const ws = await runWsFuzz({
+      wsUrl: server.wsUrl,
+      tokens: fuzzers.map((a) => a.token),
+      connectionsPerToken: 2,
+      frames: options.frames,
+      seed: options.seed,
+      foreignCallIds: engine.pairs.map((p) => p.callId),
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const http = await runHttpFuzz({
+      baseUrl: server.baseUrl,
+      routes: await discoverRoutes(server.baseUrl),
+      tokens: {
+        valid: fuzzers[0]!.token,
+        others: [
+          fuzzers[1]!.token,
+          forgeToken({ payload: { sub: fuzzers[0]!.id, iat: now, exp: now + 600 }, alg: 'none' }),
+          forgeToken({ payload: { sub: fuzzers[0]!.id, iat: now - 7200, exp: now - 3600 }, secret: server.jwtSecret }),
+        ],
+      },
+      requests: options.requests,
+      seed: options.seed,
+    });
+    engine.stopTrickle();
+    const relay = await engine.settleMessages();
+    const errors = Object.values(relay.errors).reduce((a, b) => a + b, 0);
+    await engine.closeAll();
+    await sleep(1000);
+    const serverAlive = server.alive && (await fetch(`${server.baseUrl}/healthz`)).status === 200;
+    const rssAfter = server.alive ? server.rssBytes() : 0;
+
+    failures.push(...ws.violations.slice(0, 10).map((v) => `ws: ${v}`));
+    failures.push(...http.violations.slice(0, 10).map((v) => `http: ${v}`));
+    if (relay.lost + relay.misrouted + relay.duplicated + relay.reordered > 0) failures.push(`bystander calls harmed: ${JSON.stringify(relay)}`);
+    if (errors > 0) failures.push(`bystanders received ${errors} errors`);
+    if (!serverAlive) failures.push('the server is not answering after the fuzz');
+    if (ws.errorsByCode['INTERNAL_ERROR']) failures.push(`${ws.errorsByCode['INTERNAL_ERROR']} INTERNAL_ERROR answers`);
+    if (mib(rssAfter - rssBefore) > 64) failures.push(`RSS grew ${mib(rssAfter - rssBefore).toFixed(1)} MiB during the fuzz`);
+    return {
+      ws,
+      http,
+      bystanders: { countable: relay.countable, delivered: relay.delivered, lost: relay.lost, misrouted: relay.misrouted, duplicated: relay.duplicated, reordered: relay.reordered, errors },
+      serverAlive,
+      rssBefore,
+      rssAfter,
+      failures,
+    };
+  } finally {
+    await server.stop();
+  }
+}
