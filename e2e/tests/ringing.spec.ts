@@ -25,11 +25,13 @@ test.describe('a call that is not answered', () => {
     await placeCall(alice, bob);
     await expect(incomingDialog(bob.page)).toBeVisible();
     await expect(bob.page.locator('html')).toHaveAttribute('data-tone', 'ringtone');
+    await expect(alice.page.locator('html')).toHaveAttribute('data-tone', 'ringback');
     await expect(alice.page.getByText('Ringing')).toBeVisible();
 
     await alice.page.getByRole('button', { name: 'Cancel' }).click();
 
     await expect(endedNotice(alice.page)).toContainText('Call cancelled.');
+    await expect(alice.page.locator('html')).not.toHaveAttribute('data-tone', /.+/);
     await expect(incomingDialog(bob.page)).toBeHidden();
     await expect(endedNotice(bob.page)).toContainText(`${alice.user.username} cancelled the call.`);
     await expect(bob.page.locator('html')).not.toHaveAttribute('data-tone', /.+/);

@@ -4,9 +4,9 @@ import type { MessageKey } from '../i18n';
 import { signaling, type ServerMessageOf } from '../signaling/client';
 import { dispatchCall, getCall, INITIAL_MEDIA, patchCallStore, useCallStore } from '../stores/call';
 import { isLive, liveCallId, type CallRole, type EndCause, type Peer } from '../stores/callMachine';
-import { loadHistory } from '../stores/history';
+import { loadHistory, resetHistory } from '../stores/history';
 import { onBeforeLogout, useSessionStore } from '../stores/session';
-import { setPresence } from '../stores/users';
+import { resetUsers, setPresence } from '../stores/users';
 import { CallSession, type IncomingSignal, type MediaKind } from './callSession';
 import { acquireLocalMedia, acquireScreen, acquireTrack, listDevices } from './media';
 import { extractSample, QualityTracker, summarizeInbound, type InboundSummary } from './quality';
@@ -713,6 +713,9 @@ export function startCallController(): void {
         teardown();
       }
       dispatchCall({ type: 'dismiss' });
+      // The next person to log in on this tab must not see this one's people or calls, even for a moment.
+      resetUsers();
+      resetHistory();
     }
   });
 
