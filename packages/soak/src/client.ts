@@ -1,5 +1,7 @@
 import { decodeServerMessage, type ClientMessage, type ServerMessage } from '@parley/protocol';
 import WebSocket from 'ws';
+// The browser client's reconnect policy, so the soak's clients behave like real tabs after a crash.
+import { backoffDelay } from '../../../apps/web/src/signaling/backoff.js';
 import { sleep } from './api.js';
 
 /**
@@ -107,21 +109,15 @@ export class SignalingClient {
 }
 
 /**
- * Reconnects the way the web client does: a capped, jittered exponential backoff (100 ms doubling to 2 s, each
- * delay drawn from its upper half), until `deadline`.
+ * Reconnects exactly as the web client does: its own capped, jittered backoff table (apps/web), until `deadline`.
  */
-export async function connectWithBackoff(
-  wsUrl: string,
-  token: string,
-  { deadline = Date.now() + 30_000, baseMs = 100, capMs = 2000 }: { deadline?: number; baseMs?: number; capMs?: number } = {},
-): Promise<{ client: SignalingClient; attempts: number }> {
+export async function connectWithBackoff(wsUrl: string, token: string, { deadline = Date.now() + 30_000 }: { deadline?: number } = {}): Promise<{ client: SignalingClient; attempts: number }> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return { client: await SignalingClient.connect(wsUrl, token), attempts: attempt };
     } catch (error) {
       if (Date.now() >= deadline) throw new Error(`gave up reconnecting after ${attempt} attempts`, { cause: error });
-      const ceiling = Math.min(capMs, baseMs * 2 ** (attempt - 1));
-      await sleep(ceiling / 2 + Math.random() * (ceiling / 2));
+      await sleep(backoffDelay(attempt - 1));
     }
   }
 }

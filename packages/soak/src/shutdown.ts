@@ -63,8 +63,9 @@ function registerInFlight(baseUrl: string, username: string, outcome: InFlight):
  * after a restart.
  */
 export async function runShutdown(options: ShutdownOptions): Promise<ShutdownReport> {
-  // Real argon2 cost here (not LOAD_ENV's cheap one): the registrations must still be running at SIGTERM.
-  const env: Record<string, string> = { ...LOAD_ENV, ARGON2_MEMORY_KIB: '19456', ARGON2_TIME_COST: '3' };
+  // Real argon2 cost here (not LOAD_ENV's cheap one): the registrations must still be running at SIGTERM. Info
+  // logs tell when the server has taken each request in.
+  const env: Record<string, string> = { ...LOAD_ENV, ARGON2_MEMORY_KIB: '19456', ARGON2_TIME_COST: '3', LOG_LEVEL: 'info' };
   const first = await ServerProcess.start({ env });
   let second: ServerProcess | undefined;
   const failures: string[] = [];
@@ -78,9 +79,14 @@ export async function runShutdown(options: ShutdownOptions): Promise<ShutdownRep
 
     const count = options.inFlight ?? 12;
     const outcomes: InFlight[] = Array.from({ length: count }, () => ({}));
+    // In flight means the server has taken the request in (logged "incoming request"), not merely that it sits in
+    // a socket buffer: a request the server has not read when it stops listening may be refused (503 or reset).
+    const received = () => first.output.join('').split('\n').filter((l) => l.includes('"incoming request"') && l.includes('/api/v1/auth/register')).length;
+    const receivedBefore = received();
     await Promise.all(outcomes.map((o, i) => registerInFlight(first.baseUrl, `inflight_${i}`, o)));
-    // The requests are on the wire; give the server a moment to read them and start hashing.
-    await sleep(15);
+    const inDeadline = Date.now() + 10_000;
+    while (received() < receivedBefore + count && Date.now() < inDeadline) await sleep(2);
+    if (received() < receivedBefore + count) failures.push(`only ${received() - receivedBefore} of ${count} registrations reached the server`);
     const socketsOpenAtSigterm = engine.sides.filter((s) => s.client?.open).length;
     engine.expectCloses = true;
     const sigtermAt = Date.now();

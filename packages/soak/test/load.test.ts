@@ -6,7 +6,7 @@ afterEach(stopAllServers);
 
 describe('load (CI size: 50 pairs for 10 s)', () => {
   it('relays every owed candidate exactly once and in order while 10% of connections drop and rejoin; every call ends right; RSS returns', async () => {
-    const report = await runLoad({ pairs: 50, durationMs: 10_000 });
+    const report = await runLoad({ pairs: 50, durationMs: 10_000, graceMs: 2000, ringTimeoutMs: 1000 });
     console.log(JSON.stringify({ ...report, relay: { ...report.relay } }, null, 1));
     expect(report.failures).toEqual([]);
     expect(report.relay.drops).toBe(10);

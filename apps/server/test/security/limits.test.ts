@@ -68,6 +68,23 @@ describe('auth requests per IP (AUTH_RATE_LIMIT_PER_MINUTE)', () => {
   });
 });
 
+describe('client IP', () => {
+  it('comes from the connection, so X-Forwarded-For cannot buy a fresh limit', async () => {
+    const server = await startServer({ AUTH_RATE_LIMIT_PER_MINUTE: '2' });
+    const statuses = [];
+    for (let i = 0; i < 4; i += 1) {
+      const reply = await rawRequest(server.baseUrl, {
+        method: 'POST',
+        path: '/api/v1/auth/login',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.51.100.${i}`, 'x-real-ip': `198.51.100.${i}` },
+        body: JSON.stringify({ username: 'nobody', password: 'wrong-password' }),
+      });
+      statuses.push(statusOf(reply));
+    }
+    expect(statuses).toEqual([401, 401, 429, 429]);
+  });
+});
+
 describe('failed logins per username (LOGIN_FAILURES_PER_USERNAME)', () => {
   it('counts a username whatever its case and from any IP, and leaves other usernames alone', async () => {
     const server = await startServer({ LOGIN_FAILURES_PER_USERNAME: '2' });
