@@ -37,6 +37,20 @@ test.describe('a call that is not answered', () => {
     await expect(bob.page.locator('html')).not.toHaveAttribute('data-tone', /.+/);
   });
 
+  test('the caller reloads the page while it rings: the call is cancelled, not left ringing', async ({ newUser, open }) => {
+    const alice = await open(await newUser('alice'));
+    const bob = await open(await newUser('bob'));
+    await placeCall(alice, bob);
+    await expect(alice.page.getByText('Ringing')).toBeVisible();
+    await expect(incomingDialog(bob.page)).toBeVisible();
+
+    await alice.page.reload();
+
+    await expect(incomingDialog(bob.page)).toBeHidden();
+    await expect(endedNotice(bob.page)).toContainText(`${alice.user.username} cancelled the call.`);
+    await expect(alice.page.getByRole('button', { name: `Call ${bob.user.username}` })).toBeVisible();
+  });
+
   test('nobody answers: after the ring timeout the caller hears “no answer”, the callee sees a missed call', async ({
     newUser,
     open,

@@ -29,6 +29,8 @@ import { playTone } from './tones';
  */
 
 const ACTIVE_CALL_KEY = 'parley.activeCall';
+/** A call this tab was placing: a reload while it rings cancels it rather than leaving the callee ringing. */
+const DIALING_KEY = 'parley.dialingCall';
 const DEVICE_KEY = 'parley.devices';
 const STATS_INTERVAL_MS = 1_000;
 const REJOIN_TIMEOUT_MS = 8_000;
@@ -627,6 +629,8 @@ function persistActiveCall(): void {
     } else {
       sessionStorage.removeItem(ACTIVE_CALL_KEY);
     }
+    if (call.phase === 'outgoing' && call.callId) sessionStorage.setItem(DIALING_KEY, call.callId);
+    else sessionStorage.removeItem(DIALING_KEY);
   } catch {
     // Without sessionStorage a reload simply ends the call after the grace period.
   }
@@ -650,6 +654,14 @@ function readActiveCall(): StoredCall | null {
     // Corrupt entry: ignore it.
   }
   return null;
+}
+
+function readDialingCall(): string | null {
+  try {
+    return sessionStorage.getItem(DIALING_KEY);
+  } catch {
+    return null;
+  }
 }
 
 // ---------------------------------------------------------------- wiring
@@ -734,8 +746,13 @@ export function startCallController(): void {
     restartIce: () => session?.restartIce(),
   };
 
+  const authenticated = useSessionStore.getState().status === 'authenticated';
+  // A reload while our call was still ringing: nobody can answer it into this page any more, so cancel it.
+  const dialing = readDialingCall();
+  if (dialing && authenticated) void callsApi.end(dialing).catch(() => undefined);
+
   // A reload in mid-call: show the call at once and take it back as soon as the socket says hello.
-  const stored = useSessionStore.getState().status === 'authenticated' ? readActiveCall() : null;
+  const stored = authenticated ? readActiveCall() : null;
   if (stored && dispatchCall({ type: 'resume', ...stored })) {
     newCallScope();
     void startLocalMedia();
