@@ -1,5 +1,6 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
+import Value from 'typebox/value';
 import { CALL_ENDED_REASONS, ERROR_CODES, LIMITS, type ErrorCode } from './constants.js';
 import { Uuid } from './rest.js';
 
@@ -134,8 +135,31 @@ export type DecodeResult<M> =
   | { ok: true; message: M }
   | { ok: false; code: Extract<ErrorCode, 'INVALID_JSON' | 'UNKNOWN_MESSAGE_TYPE' | 'VALIDATION_FAILED'>; error: string; callId?: string };
 
-const clientChecker = Compile(ClientMessage);
-const serverChecker = Compile(ServerMessage);
+interface Checker<T> {
+  check(value: unknown): value is T;
+  errors(value: unknown): readonly { instancePath: string; message: string }[];
+}
+
+/**
+ * Node compiles validators to code (the server's relay path is hot). Browsers run the SPA under a CSP without
+ * `unsafe-eval`, so there the same schemas are interpreted: no `new Function`, no CSP violation. Built on first use.
+ */
+function checker<T extends TSchema>(schema: T): () => Checker<Static<T>> {
+  let built: Checker<Static<T>> | undefined;
+  return () => {
+    if (built) return built;
+    if (typeof (globalThis as { document?: unknown }).document === 'undefined') {
+      const compiled = Compile(schema);
+      built = { check: (v): v is Static<T> => compiled.Check(v), errors: (v) => compiled.Errors(v) };
+    } else {
+      built = { check: (v): v is Static<T> => Value.Check(schema, v), errors: (v) => Value.Errors(schema, v) };
+    }
+    return built;
+  };
+}
+
+const clientChecker = checker(ClientMessage);
+const serverChecker = checker(ServerMessage);
 const clientTypes: ReadonlySet<string> = new Set(CLIENT_MESSAGE_TYPES);
 const serverTypes: ReadonlySet<string> = new Set(ServerMessage.anyOf.map((m) => m.properties.type.const));
 
@@ -177,17 +201,19 @@ function firstError(errors: readonly { instancePath: string; message: string }[]
 
 /** Parse and validate one client → server frame. Never throws. */
 export function decodeClientMessage(text: string): DecodeResult<ClientMessage> {
-  return decode(text, clientTypes, (v): v is ClientMessage => clientChecker.Check(v), (v) => firstError(clientChecker.Errors(v)));
+  const { check, errors } = clientChecker();
+  return decode(text, clientTypes, check, (v) => firstError(errors(v)));
 }
 
 /** Parse and validate one server → client frame. Never throws. */
 export function decodeServerMessage(text: string): DecodeResult<ServerMessage> {
-  return decode(text, serverTypes, (v): v is ServerMessage => serverChecker.Check(v), (v) => firstError(serverChecker.Errors(v)));
+  const { check, errors } = serverChecker();
+  return decode(text, serverTypes, check, (v) => firstError(errors(v)));
 }
 
 /** Type guards for already-parsed values. */
-export const isClientMessage = (value: unknown): value is ClientMessage => clientChecker.Check(value);
-export const isServerMessage = (value: unknown): value is ServerMessage => serverChecker.Check(value);
+export const isClientMessage = (value: unknown): value is ClientMessage => clientChecker().check(value);
+export const isServerMessage = (value: unknown): value is ServerMessage => serverChecker().check(value);
 
 /** For exhaustive switches: `default: return assertNever(message)`. */
 export function assertNever(value: never): never {

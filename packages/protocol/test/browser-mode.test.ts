@@ -1,0 +1,31 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+const callId = '0192f3a4-1234-7abc-8def-0123456789ab';
+
+describe('decoders in a browser (strict CSP, no eval)', () => {
+  const realFunction = globalThis.Function;
+  afterEach(() => {
+    globalThis.Function = realFunction;
+    delete (globalThis as { document?: unknown }).document;
+    vi.resetModules();
+  });
+
+  it('validate without ever constructing code', async () => {
+    vi.resetModules();
+    (globalThis as { document?: unknown }).document = {};
+    const evaluated: unknown[] = [];
+    globalThis.Function = new Proxy(realFunction, {
+      construct(target, args) {
+        evaluated.push(args);
+        throw new EvalError('Refused to evaluate a string as JavaScript (CSP)');
+      },
+    });
+    const { decodeServerMessage } = await import('../src/ws.js');
+    expect(decodeServerMessage(JSON.stringify({ type: 'call:ended', payload: { callId, reason: 'hangup' } })).ok).toBe(true);
+    expect(decodeServerMessage(JSON.stringify({ type: 'call:ended', payload: { callId, reason: 'bored' } }))).toMatchObject({
+      ok: false,
+      code: 'VALIDATION_FAILED',
+    });
+    expect(evaluated).toEqual([]);
+  });
+});
