@@ -46,7 +46,7 @@ const sizes: Sizes = {
   quick,
   rounds: values.rounds ? Number(values.rounds) : quick ? 1 : 3,
   profileDir,
-  guard: quick ? { quietWaitMs: 0, retries: 0 } : { quietWaitMs: 30_000, retries: 2 },
+  guard: quick ? { quietWaitMs: 0, retries: 0 } : { quietWaitMs: 20_000, retries: 1 },
 };
 
 const started = performance.now();

@@ -58,6 +58,8 @@ if (process.send && process.channel) {
         (error) => process.send?.({ rpc: message.rpc, ok: false, error: String(error) }),
       );
   });
+  // The bench went away (crashed, killed): a server it started must not outlive it.
+  process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
   // The channel must not keep a server alive that was told to stop.
   process.channel.unref();
 }

@@ -24,6 +24,7 @@ export interface HotFunction {
 /** Where a V8 profile's script lives, shortened to something readable (package/file:line). */
 function location(url: string, line: number): string {
   if (url === '') return '';
+  if (url.startsWith('node:')) return `${url}:${line + 1}`;
   const path = url.startsWith('file://') ? new URL(url).pathname : url;
   const pnpm = path.lastIndexOf('/node_modules/');
   const short = pnpm >= 0 ? path.slice(pnpm + '/node_modules/'.length) : relative(repoRoot, path);

@@ -104,6 +104,7 @@ export async function connectionsFigure(sizes: Sizes): Promise<FigureResult> {
   const judged = !sizes.quick;
   const connectRatio = ratioOf(of('parley', 'perSecond'), of('baseline', 'perSecond'));
   const rss = of('parley', 'rssPerConnKiB');
+  const perCpu = (name: string) => spread(rounds[name]!.map((x) => x.perSecond / Math.max(0.01, (x.cpu['server'] ?? 0) / 100)));
   const rows: Row[] = [
     {
       figure: label,
@@ -118,6 +119,15 @@ export async function connectionsFigure(sizes: Sizes): Promise<FigureResult> {
         `each user's first socket broadcasts presence to all: ${Math.round(of('parley', 'presenceFrames').median).toLocaleString('en')} presence frames per round ` +
         `(CPU while opening: Parley ${cpuSummary(rounds['parley']!)}; baseline ${cpuSummary(rounds['baseline']!)})` +
         (failures.length > 0 ? `; FAILURES: ${failures.join('; ')}` : ''),
+    },
+    {
+      figure: label,
+      metric: `connects per server CPU-second, ${count / 10} users × 10`,
+      unit: '/CPU-s',
+      parley: perCpu('parley'),
+      baseline: perCpu('baseline'),
+      ratio: ratioOf(perCpu('parley'), perCpu('baseline')),
+      note: 'what one dedicated core would accept; robust to other load on the machine',
     },
     {
       figure: label,

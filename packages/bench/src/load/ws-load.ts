@@ -67,6 +67,10 @@ function send(side: Side): void {
 function onRelayed(side: Side, buf: Buffer, start: number, end: number): void {
   const at = sentAt(buf, start, end);
   if (Number.isNaN(at)) {
+    if (isPresence(buf, start, end)) {
+      state.presence += 1;
+      return;
+    }
     state.errors += 1;
     if (state.errors <= 3) console.error('unexpected frame:', buf.toString('utf8', start, Math.min(end, start + 300)));
     return;
@@ -78,6 +82,19 @@ function onRelayed(side: Side, buf: Buffer, start: number, end: number): void {
   if (state.mode === 'saturate') send(side);
 }
 
+function isPresence(buf: Buffer, start: number, end: number): boolean {
+  return end - start >= PRESENCE.length && buf.compare(PRESENCE, 0, PRESENCE.length, start, start + PRESENCE.length) === 0;
+}
+
+/** Waits until no presence frame has arrived for `quietMs`: the server finished its fan-out. */
+async function presenceSettled(quietMs = 500): Promise<void> {
+  let seen = -1;
+  while (seen !== state.presence) {
+    seen = state.presence;
+    await sleep(quietMs);
+  }
+}
+
 /** A Parley connection during set-up: keeps the messages the set-up waits for, counts and skips presence. */
 class Inbox {
   private readonly waiters: { type: string; resolve: (m: any) => void }[] = [];
@@ -85,7 +102,7 @@ class Inbox {
   connectionId = '';
 
   handle(buf: Buffer, start: number, end: number): void {
-    if (end - start >= PRESENCE.length && buf.compare(PRESENCE, 0, PRESENCE.length, start, start + PRESENCE.length) === 0) {
+    if (isPresence(buf, start, end)) {
       state.presence += 1;
       return;
     }
@@ -169,8 +186,11 @@ serveRpc({
       b.ws.onText = (buf, start, end) => onRelayed(b, buf, start, end);
       state.sides.push(a, b);
     });
+    const callsMs = performance.now() - started;
+    // Each user's first socket announced them to everyone online; that fan-out must be over before measuring.
+    await presenceSettled();
     state.mode = 'idle';
-    return { ms: performance.now() - started, sockets: state.sides.length, presenceFrames: state.presence };
+    return { ms: performance.now() - started, callsMs, sockets: state.sides.length, presenceFrames: state.presence };
   },
 
   /**
