@@ -15,6 +15,8 @@ declare global {
     parleyDebug?: {
       inbound(): Promise<InboundSummary | null>;
       connection(): ConnectionInfo | null;
+      selectedPair(): Promise<SelectedPair | null>;
+      iceServers(): { urls: string[]; username: string | null }[] | null;
       restartIce(): void;
     };
   }
@@ -103,4 +105,25 @@ export async function connectionInfo(page: Page): Promise<ConnectionInfo | null>
 
 export async function restartIce(page: Page): Promise<void> {
   await page.evaluate(() => window.parleyDebug?.restartIce());
+}
+
+/** The candidate pair the current connection sends media over, from `getStats()` (see `parleyDebug.selectedPair`). */
+export interface SelectedPair {
+  /** Candidate type on this side: `host`, `srflx`, `prflx` or `relay`. */
+  local: string;
+  /** Candidate type of the other side, as this side sees it. */
+  remote: string;
+  protocol: string;
+  /** For a relay candidate on this side: how it reaches the TURN server (`udp`, `tcp`). */
+  relayProtocol: string | null;
+}
+
+export async function selectedPair(page: Page): Promise<SelectedPair | null> {
+  return page.evaluate(() => window.parleyDebug?.selectedPair() ?? null);
+}
+
+/** Usernames of the ICE servers the current connection uses (TURN REST usernames are `<expiry>:<userId>`). */
+export async function iceUsernames(page: Page): Promise<string[]> {
+  const servers = await page.evaluate(() => window.parleyDebug?.iceServers() ?? null);
+  return (servers ?? []).flatMap((s) => (s.username ? [s.username] : []));
 }

@@ -12,7 +12,12 @@ export function EndedNotice() {
   if (call.phase !== 'ended') return null;
   const text = t(endedMessageKey(call.cause, call.role, call.by), { name: call.peer.username });
   return (
-    <div className="banner banner-info ended-notice" role="status" data-testid="call-ended" data-reason={call.cause}>
+    <div
+      className={`banner ${call.cause === 'media_failed' ? 'banner-warn' : 'banner-info'} ended-notice`}
+      role="status"
+      data-testid="call-ended"
+      data-reason={call.cause}
+    >
       <span>
         {text}
         {call.durationMs !== null && <> {t('ended.duration', { duration: formatDuration(call.durationMs) })}</>}

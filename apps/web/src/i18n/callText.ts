@@ -27,6 +27,8 @@ export function endedMessageKey(cause: EndCause, role: CallRole, by: 'local' | '
       return 'ended.unavailable';
     case 'failed':
       return 'ended.failed';
+    case 'media_failed':
+      return 'ended.mediaFailed';
     default:
       return assertNever(cause);
   }

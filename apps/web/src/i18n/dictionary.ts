@@ -113,6 +113,7 @@ const en = {
   'ended.callerBusy': 'You are already in a call on another device.',
   'ended.unavailable': '{name} can’t be called.',
   'ended.failed': 'The call with {name} could not be connected.',
+  'ended.mediaFailed': 'Couldn’t connect the call’s media. A firewall or the relay server is blocking it.',
   'ended.duration': 'Duration {duration}.',
 
   'reason.hangup': 'Ended',
@@ -257,6 +258,7 @@ const ru: Dictionary = {
   'ended.callerBusy': 'Вы уже разговариваете на другом устройстве.',
   'ended.unavailable': 'Невозможно позвонить {name}.',
   'ended.failed': 'Не удалось соединиться с {name}.',
+  'ended.mediaFailed': 'Не удалось соединить звук и видео звонка. Их блокирует брандмауэр или сервер-ретранслятор.',
   'ended.duration': 'Длительность {duration}.',
 
   'reason.hangup': 'Завершён',

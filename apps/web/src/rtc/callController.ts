@@ -8,8 +8,10 @@ import { loadHistory, resetHistory } from '../stores/history';
 import { onBeforeLogout, useSessionStore } from '../stores/session';
 import { resetUsers, setPresence } from '../stores/users';
 import { CallSession, type IncomingSignal, type MediaKind } from './callSession';
+import { IceConfigSource } from './iceConfig';
 import { acquireLocalMedia, acquireScreen, acquireTrack, listDevices } from './media';
-import { extractSample, QualityTracker, summarizeInbound, type InboundSummary } from './quality';
+import { MEDIA_WATCH_OFF, REMOTE_END_SETTLE_MS, watchMedia, type MediaWatch, type MediaWatchEvent } from './mediaWatchdog';
+import { describeSelectedPair, extractSample, QualityTracker, summarizeInbound, type InboundSummary, type SelectedPair } from './quality';
 import { playTone } from './tones';
 
 /**
@@ -26,6 +28,12 @@ import { playTone } from './tones';
  * the rejoined side sends next, so the callee has always thrown its old connection away before the caller's fresh
  * offer reaches it; signals that arrive while the new connection is being set up are queued for it.
  * Local tracks outlive connections, so nobody is asked for the camera again.
+ *
+ * Media watchdog. Every fresh connection must get media through within a bound while both sides are on signaling
+ * (see `mediaWatchdog.ts`); when it cannot, this tab ends the call as `media_failed` through POST /calls/:id/end, so
+ * the other side learns at once. A hang-up from the other side that arrives while our own media is still connecting
+ * waits up to REMOTE_END_SETTLE_MS for our watchdog's verdict: it is usually the other side's watchdog giving up a
+ * moment before ours, and then both people should read the same reason.
  */
 
 const ACTIVE_CALL_KEY = 'parley.activeCall';
@@ -49,12 +57,13 @@ let tracker: QualityTracker | null = null;
 let statsTimer: ReturnType<typeof setInterval> | undefined;
 /** Signals of the live call that arrived before its connection existed. */
 let pendingSignals: IncomingSignal[] = [];
-let iceConfig: { callId: string; config: Promise<IceConfig> } | null = null;
-
-interface IceConfig {
-  iceServers: RTCIceServer[];
-  iceTransportPolicy: RTCIceTransportPolicy;
-}
+/** The ICE configuration of the call we are in or about to be in, and the timer that refreshes it before it expires. */
+let ice: { callId: string; source: IceConfigSource } | null = null;
+let iceRefreshTimer: ReturnType<typeof setTimeout> | undefined;
+let mediaWatch: MediaWatch = MEDIA_WATCH_OFF;
+let mediaWatchTimer: ReturnType<typeof setTimeout> | undefined;
+/** The other side hung up while our media was still connecting: what to show unless our own watchdog fails first. */
+let pendingRemoteEnd: { callId: string; timer: ReturnType<typeof setTimeout> } | null = null;
 let stopTone: (() => void) | null = null;
 let dialAttempt = 0;
 /** Call messages that arrived while our POST /calls was still in flight (we did not know our callId yet). */
@@ -276,7 +285,7 @@ export function handleServerMessage(message: ServerMessage): void {
       return;
     case 'call:ended':
       if (bufferEarly(message)) return;
-      finish(message.payload.callId, message.payload.reason, 'remote');
+      onEnded(message);
       return;
     case 'call:rejoined':
       // Awaited by `rejoin()`.
@@ -333,6 +342,27 @@ function onAccept(message: ServerMessageOf<'call:accept'>): void {
     void openSession(callId, 'caller');
   }
   // For the callee this is the confirmation that its accept won; it is already connecting.
+}
+
+function onEnded(message: ServerMessageOf<'call:ended'>): void {
+  const { callId, reason } = message.payload;
+  if (reason === 'hangup' && mediaWatch.state === 'waiting' && mediaWatch.callId === callId) {
+    // Probably the other side's watchdog: give ours a moment to reach the same verdict (see the note at the top).
+    if (pendingRemoteEnd?.callId === callId) return;
+    clearTimeout(pendingRemoteEnd?.timer);
+    pendingRemoteEnd = { callId, timer: setTimeout(settleRemoteEnd, REMOTE_END_SETTLE_MS) };
+    return;
+  }
+  finish(callId, reason, 'remote');
+}
+
+/** Our watchdog did not fail after the other side's hang-up: it was an ordinary hang-up. */
+function settleRemoteEnd(): void {
+  const pending = pendingRemoteEnd;
+  if (!pending) return;
+  clearTimeout(pending.timer);
+  pendingRemoteEnd = null;
+  finish(pending.callId, 'hangup', 'remote');
 }
 
 function onPeerConnection(message: ServerMessageOf<'call:peer-connection'>): void {
@@ -422,43 +452,51 @@ async function rejoin(callId: string): Promise<void> {
 
 // ---------------------------------------------------------------- connection and media
 
-/** Fetched once per call, as soon as we know the call will happen (TURN credentials are minted per request). */
+/**
+ * Fetched once per call, as soon as we know the call will happen (TURN credentials are minted per request), and
+ * fetched again before the credentials expire, for ICE restarts and fresh connections later in a long call.
+ */
 function prefetchIceServers(callId: string): void {
-  if (iceConfig?.callId === callId) return;
-  iceConfig = {
-    callId,
-    config: rtcApi.config().then(
-      (config): IceConfig => ({
-        iceServers: config.iceServers.map((s) => ({ urls: s.urls, username: s.username, credential: s.credential })),
-        iceTransportPolicy: config.iceTransportPolicy,
-      }),
-      (error: unknown): IceConfig => {
-        console.warn('[call] no ICE server configuration, trying direct connections only', error);
-        return { iceServers: [], iceTransportPolicy: 'all' };
-      },
-    ),
-  };
+  if (ice?.callId === callId) return;
+  const entry = { callId, source: new IceConfigSource(() => rtcApi.config()) };
+  ice = entry;
+  void scheduleIceRefresh(entry);
+}
+
+async function scheduleIceRefresh(entry: NonNullable<typeof ice>): Promise<void> {
+  const delay = await entry.source.nextRefreshInMs();
+  if (ice !== entry) return;
+  clearTimeout(iceRefreshTimer);
+  iceRefreshTimer = setTimeout(() => {
+    if (ice === entry) void entry.source.refresh().then(() => scheduleIceRefresh(entry));
+  }, delay);
 }
 
 /** Throw away any connection and open a fresh one for this call (see the reconnect design note at the top). */
 async function openSession(callId: string, role: CallRole): Promise<void> {
   closeSession();
   const generation = sessionGeneration;
+  // The bound starts now: fetching the ICE configuration is part of connecting.
+  watch({ type: 'open', callId, connection: generation, at: Date.now() });
   prefetchIceServers(callId);
-  const config = await iceConfig!.config;
+  const { source } = ice!;
+  const config = await source.current();
   if (generation !== sessionGeneration || liveCallId(getCall()) !== callId) return;
   const created = new CallSession({
     callId,
     polite: role === 'callee',
-    iceServers: config.iceServers,
-    iceTransportPolicy: config.iceTransportPolicy,
+    ice: config,
+    freshIce: () => source.fresh(),
     send: (message) => {
       if (!signaling.send(message)) console.debug('[call] signaling down, dropped', message.type);
     },
     onRemoteTracks: (stream) => {
       if (session === created) patchCallStore({ remoteStream: stream });
     },
-    onConnectionState: (state) => onConnectionState(created, state),
+    onConnectionState: (state) => onConnectionState(created, generation, state),
+    onGathered: (candidates) => {
+      if (session === created) watch({ type: 'gathered', connection: generation, candidates });
+    },
   });
   session = created;
   tracker = new QualityTracker();
@@ -481,8 +519,10 @@ function closeSession(): void {
   tracker = null;
 }
 
-function onConnectionState(owner: CallSession, state: RTCPeerConnectionState): void {
+function onConnectionState(owner: CallSession, connection: number, state: RTCPeerConnectionState): void {
   if (session !== owner) return;
+  watch({ type: 'connection-state', connection, state });
+  if (session !== owner) return; // the watchdog ended the call
   const call = getCall();
   if ((call.phase !== 'connecting' && call.phase !== 'connected') || call.callId !== owner.callId) return;
   if (state === 'connected') {
@@ -490,6 +530,39 @@ function onConnectionState(owner: CallSession, state: RTCPeerConnectionState): v
   } else if ((state === 'disconnected' || state === 'failed') && call.link === 'ok') {
     dispatchCall({ type: 'link', callId: call.callId, link: 'media' });
   }
+}
+
+/** Move the media watchdog; keeps its deadline timer and ends the call when it fails. */
+function watch(event: MediaWatchEvent): void {
+  const before = mediaWatch;
+  mediaWatch = watchMedia(before, event);
+  if (mediaWatch === before && event.type !== 'tick') return;
+  clearTimeout(mediaWatchTimer);
+  const current = mediaWatch;
+  switch (current.state) {
+    case 'waiting':
+      mediaWatchTimer = setTimeout(() => watch({ type: 'tick', at: Date.now() }), Math.max(0, current.deadline - Date.now()));
+      return;
+    case 'failed':
+      onMediaFailed(current);
+      return;
+    case 'up':
+    case 'off':
+      // Not from inside this transition: it may run in a store subscriber.
+      if (pendingRemoteEnd) queueMicrotask(settleRemoteEnd);
+      return;
+    default:
+      assertNever(current);
+  }
+}
+
+function onMediaFailed(failure: Extract<MediaWatch, { state: 'failed' }>): void {
+  const { callId, why } = failure;
+  console.warn(`[call] media could not connect (${why}): ending the call`);
+  // When the other side already ended the call, the server knows; otherwise tell it, and through it the other side.
+  const endedRemotely = pendingRemoteEnd?.callId === callId;
+  finish(callId, 'media_failed', endedRemotely ? 'remote' : 'local');
+  if (!endedRemotely) void callsApi.end(callId).catch(() => undefined);
 }
 
 async function sampleStats(owner: CallSession): Promise<void> {
@@ -605,7 +678,11 @@ function teardown(): void {
   closeSession();
   stopLocalMedia();
   pendingSignals = [];
-  iceConfig = null;
+  clearTimeout(pendingRemoteEnd?.timer);
+  pendingRemoteEnd = null;
+  watch({ type: 'stop' });
+  ice = null;
+  clearTimeout(iceRefreshTimer);
   clearTimeout(noticeTimer);
   patchCallStore({
     media: INITIAL_MEDIA,
@@ -674,6 +751,10 @@ function readDialingCall(): string | null {
 export interface ParleyDebug {
   inbound(): Promise<InboundSummary | null>;
   connection(): { signalingState: RTCSignalingState; connectionState: RTCPeerConnectionState; localIceUfrag: string | null } | null;
+  /** The candidate pair media flows over (`relay` on our side proves the call goes through TURN). */
+  selectedPair(): Promise<SelectedPair | null>;
+  /** The ICE servers the current connection uses now, without credentials (a restart may have replaced them). */
+  iceServers(): { urls: string[]; username: string | null }[] | null;
   restartIce(): void;
 }
 
@@ -713,7 +794,12 @@ export function startCallController(): void {
   });
 
   useCallStore.subscribe((state, previous) => {
-    if (state.call !== previous.call) persistActiveCall();
+    if (state.call === previous.call) return;
+    persistActiveCall();
+    // A side off signaling: media cannot be expected; the server's grace period decides, and a fresh connection
+    // (with a fresh bound) opens when both are back.
+    const { call } = state;
+    if ((call.phase === 'connecting' || call.phase === 'connected') && (call.link === 'self' || call.link === 'peer')) watch({ type: 'pause' });
   });
 
   // Hang up properly while the token still works; an expired session just drops the call locally.
@@ -743,7 +829,13 @@ export function startCallController(): void {
       const ufrag = /a=ice-ufrag:(\S+)/.exec(pc.localDescription?.sdp ?? '')?.[1] ?? null;
       return { signalingState: pc.signalingState, connectionState: pc.connectionState, localIceUfrag: ufrag };
     },
-    restartIce: () => session?.restartIce(),
+    selectedPair: async () => (session ? describeSelectedPair(await session.stats()) : null),
+    iceServers: () =>
+      session?.pc.getConfiguration().iceServers?.map((server) => ({
+        urls: typeof server.urls === 'string' ? [server.urls] : [...server.urls],
+        username: server.username ?? null,
+      })) ?? null,
+    restartIce: () => void session?.restartIce(),
   };
 
   const authenticated = useSessionStore.getState().status === 'authenticated';

@@ -1,4 +1,5 @@
 import type { IceCandidate, PayloadOf, RelayedMessage, ServerMessage } from '@parley/protocol';
+import type { IceConfig } from './iceConfig';
 import type { StatsRecord } from './quality';
 
 export type MediaKind = 'audio' | 'video';
@@ -14,12 +15,16 @@ export interface CallSessionOptions {
    * of every fresh connection, so a new call and a re-created connection after a rejoin never start with glare.
    */
   polite: boolean;
-  iceServers: RTCIceServer[];
-  iceTransportPolicy: RTCIceTransportPolicy;
+  /** The configuration the connection starts with. */
+  ice: IceConfig;
+  /** The configuration for an ICE restart: the caller's source fetches fresh TURN credentials when these run out. */
+  freshIce(): Promise<IceConfig>;
   send(message: RelayedMessage): void;
   /** The remote stream gained or lost a track. The stream object is the same for the session's whole life. */
   onRemoteTracks(stream: MediaStream): void;
   onConnectionState(state: RTCPeerConnectionState): void;
+  /** ICE gathering completed with this many local candidates (zero: nothing to connect with). */
+  onGathered(candidates: number): void;
 }
 
 /** After ICE reports `disconnected` this long without recovering, the offering side restarts ICE. */
@@ -50,17 +55,24 @@ export class CallSession {
   #localTracks: Record<MediaKind, MediaStreamTrack | null> = { audio: null, video: null };
   #disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  /** The ICE configuration the connection uses now (replaced before a restart when it ran out). */
+  #ice: IceConfig;
+  /** Local candidates of the gathering in progress. */
+  #gathered = 0;
 
   constructor(options: CallSessionOptions) {
     this.callId = options.callId;
     this.#options = options;
-    this.pc = new RTCPeerConnection({ iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy });
+    this.#ice = options.ice;
+    this.pc = new RTCPeerConnection({ iceServers: options.ice.iceServers, iceTransportPolicy: options.ice.iceTransportPolicy });
     const pc = this.pc;
 
     pc.onnegotiationneeded = () => void this.#negotiate();
     pc.onicecandidate = ({ candidate }) => {
       // A null candidate marks the end of gathering; the remote side needs nothing for it.
-      if (candidate) this.#send({ type: 'webrtc:ice-candidate', payload: { callId: this.callId, candidate: toWireCandidate(candidate) } });
+      if (!candidate) return;
+      this.#gathered++;
+      this.#send({ type: 'webrtc:ice-candidate', payload: { callId: this.callId, candidate: toWireCandidate(candidate) } });
     };
     pc.ontrack = ({ track }) => this.#addRemoteTrack(track);
     pc.onconnectionstatechange = () => {
@@ -68,6 +80,11 @@ export class CallSession {
       this.#options.onConnectionState(pc.connectionState);
     };
     pc.oniceconnectionstatechange = () => this.#watchIce();
+    pc.onicegatheringstatechange = () => {
+      if (this.#closed) return;
+      if (pc.iceGatheringState === 'gathering') this.#gathered = 0;
+      else if (pc.iceGatheringState === 'complete') this.#options.onGathered(this.#gathered);
+    };
 
     if (!options.polite) {
       // The offering side lays out the m-lines: always audio then video, always sendrecv, tracks or not.
@@ -94,9 +111,21 @@ export class CallSession {
     });
   }
 
-  /** Force an ICE restart from this side (the e2e glare test does it on both sides at once). */
-  restartIce(): void {
-    if (!this.#closed) this.pc.restartIce();
+  /**
+   * Restart ICE from this side (the caller does when ICE fails; the e2e glare test forces it on both sides at once).
+   * Fresh TURN credentials go in first when the ones in use have been replaced or run out: a restart gathers new
+   * relay candidates, and the relay checks the credentials then. With `onlyIf`, the restart is skipped when the ICE
+   * state no longer calls for it after the credentials arrived.
+   */
+  async restartIce(onlyIf?: () => boolean): Promise<void> {
+    if (this.#closed) return;
+    const fresh = await this.#options.freshIce();
+    if (this.#closed || (onlyIf && !onlyIf())) return;
+    if (fresh !== this.#ice) {
+      this.#ice = fresh;
+      this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers: fresh.iceServers, iceTransportPolicy: fresh.iceTransportPolicy });
+    }
+    this.pc.restartIce();
   }
 
   async stats(): Promise<StatsRecord[]> {
@@ -112,7 +141,7 @@ export class CallSession {
     this.#closed = true;
     clearTimeout(this.#disconnectedTimer);
     this.pc.onnegotiationneeded = this.pc.onicecandidate = this.pc.ontrack = null;
-    this.pc.onconnectionstatechange = this.pc.oniceconnectionstatechange = null;
+    this.pc.onconnectionstatechange = this.pc.oniceconnectionstatechange = this.pc.onicegatheringstatechange = null;
     this.pc.close();
     for (const track of this.remoteStream.getTracks()) this.remoteStream.removeTrack(track);
   }
@@ -229,10 +258,11 @@ export class CallSession {
     const state = this.pc.iceConnectionState;
     clearTimeout(this.#disconnectedTimer);
     if (state === 'failed') {
-      this.pc.restartIce();
+      void this.restartIce(() => this.pc.iceConnectionState === 'failed');
     } else if (state === 'disconnected') {
       this.#disconnectedTimer = setTimeout(() => {
-        if (!this.#closed && this.pc.iceConnectionState === 'disconnected') this.pc.restartIce();
+        const stillDown = () => this.pc.iceConnectionState === 'disconnected';
+        if (!this.#closed && stillDown()) void this.restartIce(stillDown);
       }, DISCONNECTED_RESTART_MS);
     }
   }

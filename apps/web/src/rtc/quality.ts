@@ -113,6 +113,13 @@ export interface StatsRecord {
   nominated?: boolean;
   state?: string;
   selected?: boolean;
+  localCandidateId?: string;
+  remoteCandidateId?: string;
+  /** Of `local-candidate` / `remote-candidate` records: `host`, `srflx`, `prflx` or `relay`. */
+  candidateType?: string;
+  protocol?: string;
+  /** Of a relay `local-candidate`: how it reaches the TURN server (`udp`, `tcp`, `tls`). */
+  relayProtocol?: string;
 }
 
 function selectedPair(records: readonly StatsRecord[]): StatsRecord | undefined {
@@ -124,6 +131,31 @@ function selectedPair(records: readonly StatsRecord[]): StatsRecord | undefined 
     }
   }
   return records.find((r) => r.type === 'candidate-pair' && (r.selected || (r.nominated && r.state === 'succeeded')));
+}
+
+/** The candidate pair media flows over: which kinds of candidate it joins, and over what transport. */
+export interface SelectedPair {
+  local: string;
+  remote: string;
+  protocol: string;
+  /** For a relay candidate on our side: how we reach the TURN server. */
+  relayProtocol: string | null;
+}
+
+/** The selected candidate pair of a stats report, null while none is selected. */
+export function describeSelectedPair(records: readonly StatsRecord[]): SelectedPair | null {
+  const pair = selectedPair(records);
+  if (!pair) return null;
+  const byId = new Map(records.map((r) => [r.id, r]));
+  const local = pair.localCandidateId ? byId.get(pair.localCandidateId) : undefined;
+  const remote = pair.remoteCandidateId ? byId.get(pair.remoteCandidateId) : undefined;
+  if (!local?.candidateType || !remote?.candidateType) return null;
+  return {
+    local: local.candidateType,
+    remote: remote.candidateType,
+    protocol: local.protocol ?? 'unknown',
+    relayProtocol: local.relayProtocol ?? null,
+  };
 }
 
 export function extractSample(records: readonly StatsRecord[], at: number): StatsSample {
