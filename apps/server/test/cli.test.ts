@@ -20,7 +20,8 @@ function cli(dataDir: string, args: string[], input = '') {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-describe('operator CLI', () => {
+// Each case spawns the CLI several times through tsx: seconds apiece on a busy 2-core machine.
+describe('operator CLI', { timeout: 90_000 }, () => {
   it('migrates, creates a user who can log in, lists and ends calls', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'parley-cli-'));
     dirs.push(dir);
