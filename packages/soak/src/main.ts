@@ -55,7 +55,6 @@ async function main(): Promise<number> {
   const out = join(dirname(fileURLToPath(import.meta.url)), '../results/latest.md');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, markdownReport(results));
-  writeFileSync(out.replace(/\.md$/, '.json'), JSON.stringify(results, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v * 1000) / 1000 : v), 2));
   console.log(`written to ${out}`);
   return failures.length === 0 ? 0 : 1;
 }

@@ -160,7 +160,7 @@ export class PairEngine {
   }
 
   /** Resolves when `side` receives a message matching `match` (registered before the action that causes it). */
-  waitFor(side: Side, match: (m: ServerMessage) => boolean, timeoutMs = 15_000): Promise<void> {
+  waitFor(side: Side, match: (m: ServerMessage) => boolean, timeoutMs = 60_000): Promise<void> {
     return new Promise((resolve, reject) => {
       const waiter = {
         match: (s: Side, m: ServerMessage) => s === side && match(m),
@@ -439,6 +439,14 @@ export class PairEngine {
       }
     });
     return { checked, byReason, wrong };
+  }
+
+  /** Closes every connection, on purpose, without ending anything (nobody is in a call yet). */
+  async disconnectAll(): Promise<void> {
+    this.expectCloses = true;
+    await Promise.all(this.sides.map((s) => s.client?.close()));
+    this.expectCloses = false;
+    this.stats.expectedCloses = {};
   }
 
   async closeAll(): Promise<void> {

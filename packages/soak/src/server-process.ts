@@ -4,10 +4,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import WebSocket from 'ws';
 import { assertServerBuilt, serverEntry } from './config.js';
 
 /** Limits relaxed for load: the soak measures signaling, not the abuse limits (those have their own tests). */
 export const LOAD_ENV: Readonly<Record<string, string>> = {
+  METRICS_TOKEN: 'metrics-token-for-the-soak-0123456789',
   AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
   LOGIN_FAILURES_PER_USERNAME: '1000000',
   CALLS_RATE_LIMIT_PER_MINUTE: '1000000',
@@ -20,6 +22,11 @@ export const LOAD_ENV: Readonly<Record<string, string>> = {
 
 export interface ServerOptions {
   env?: Record<string, string>;
+  /**
+   * Opens the V8 inspector on a random loopback port so the soak can force a full garbage collection before it
+   * reads RSS: otherwise "memory after the run" measures when V8 last collected, not what the server still holds.
+   */
+  inspect?: boolean;
   /** Reuse a database (restart after a crash). */
   dataDir?: string;
   port?: number;
@@ -56,6 +63,7 @@ export class ServerProcess {
     readonly dataDir: string,
     readonly jwtSecret: string,
     readonly env: Record<string, string>,
+    private readonly inspect: boolean,
   ) {
     this.baseUrl = `http://127.0.0.1:${port}`;
     this.apiUrl = `${this.baseUrl}/api/v1`;
@@ -87,8 +95,9 @@ export class ServerProcess {
       WEB_DIST_DIR: '',
       ...options.env,
     };
-    const child = spawn(process.execPath, [serverEntry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const server = new ServerProcess(child, port, dataDir, jwtSecret, env);
+    const args = options.inspect ? ['--inspect=127.0.0.1:0', serverEntry] : [serverEntry];
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = new ServerProcess(child, port, dataDir, jwtSecret, env, options.inspect ?? false);
     running.add(server);
     await server.waitReady();
     return server;
@@ -126,6 +135,43 @@ export class ServerProcess {
     return Number(match[1]) * 1024;
   }
 
+  /** A full, compacting garbage collection through the inspector (needs `inspect: true`). */
+  async collectGarbage(): Promise<void> {
+    const url = /Debugger listening on (ws:\/\/\S+)/.exec(this.output.join(''))?.[1];
+    if (!url) throw new Error('the server was not started with inspect: true');
+    const socket = new WebSocket(url);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    for (let id = 1; id <= 2; id += 1) {
+      await new Promise<void>((resolve) => {
+        socket.on('message', function done(data: Buffer) {
+          if ((JSON.parse(data.toString()) as { id?: number }).id !== id) return;
+          socket.off('message', done);
+          resolve();
+        });
+        socket.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }));
+      });
+    }
+    socket.close();
+  }
+
+  /**
+   * Memory after a full garbage collection: RSS from /proc and the V8 heap in use from `/metrics` (needs
+   * `inspect: true` and a METRICS_TOKEN in the environment). Live heap is the leak signal; RSS is what the host pays.
+   */
+  async memoryAfterGc(): Promise<{ rss: number; heapUsed: number }> {
+    await this.collectGarbage();
+    await new Promise((r) => setTimeout(r, 300));
+    const token = this.env['METRICS_TOKEN'];
+    if (!token) throw new Error('memoryAfterGc needs METRICS_TOKEN');
+    const text = await (await fetch(`${this.baseUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+    const heapUsed = Number(/^parley_process_nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1]);
+    if (!Number.isFinite(heapUsed)) throw new Error('no heap figure in /metrics');
+    return { rss: this.rssBytes(), heapUsed };
+  }
+
   signal(signal: NodeJS.Signals): void {
     if (this.alive) this.child.kill(signal);
   }
@@ -133,7 +179,7 @@ export class ServerProcess {
   /** A new process on the same port, database and secret (tokens stay valid). */
   restart(env: Record<string, string> = {}): Promise<ServerProcess> {
     if (this.alive) throw new Error('restart needs the old process gone');
-    return ServerProcess.start({ dataDir: this.dataDir, port: this.port, jwtSecret: this.jwtSecret, env: { ...this.env, ...env } });
+    return ServerProcess.start({ dataDir: this.dataDir, port: this.port, jwtSecret: this.jwtSecret, env: { ...this.env, ...env }, inspect: this.inspect });
   }
 
   /** SIGTERM, then SIGKILL if it lingers; removes the database unless `keepData`. */

@@ -6,10 +6,10 @@ afterEach(stopAllServers);
 
 describe('fuzzing the built server (CI smoke size; `pnpm soak` sends 100,000 frames)', () => {
   it('answers every frame and request by the contract while bystander calls lose nothing', async () => {
-    const report = await runFuzz({ frames: 1000, requests: 200, seed: 7, pairs: 2 });
+    const report = await runFuzz({ frames: 600, requests: 150, seed: 7, pairs: 1 });
     expect(report.failures).toEqual([]);
-    expect(report.ws.framesSent).toBeGreaterThanOrEqual(1000);
-    expect(report.http.requests).toBe(200);
+    expect(report.ws.framesSent).toBeGreaterThanOrEqual(600);
+    expect(report.http.requests).toBe(150);
     expect(report.bystanders.countable).toBeGreaterThan(0);
     expect(report.bystanders.lost).toBe(0);
     expect(report.serverAlive).toBe(true);
