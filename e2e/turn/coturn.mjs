@@ -5,6 +5,8 @@
 // uses the TURN REST API shared secret (`use-auth-secret`). Stays in the foreground; SIGTERM/SIGINT stop coturn
 // and remove the generated files.
 //   TURN_PORT=34780 TURN_SECRET=… node e2e/turn/coturn.mjs
+// With TURN_BLOCK_PEERS=1 coturn still hands out relay allocations but refuses to relay to any peer (every peer
+// address is denied): a relay that lets clients in and then blocks the media.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,7 @@ import { join } from 'node:path';
 const port = Number(process.env.TURN_PORT ?? 34780);
 const secret = process.env.TURN_SECRET;
 const binary = process.env.TURNSERVER_PATH ?? 'turnserver';
+const blockPeers = process.env.TURN_BLOCK_PEERS === '1';
 if (!secret) {
   console.error('coturn.mjs: TURN_SECRET is required');
   process.exit(2);
@@ -28,8 +31,7 @@ max-port=${port + 300}
 use-auth-secret
 static-auth-secret=${secret}
 realm=parley.test
-allow-loopback-peers
-allowed-peer-ip=127.0.0.1
+${blockPeers ? 'denied-peer-ip=0.0.0.0-255.255.255.255' : 'allow-loopback-peers\nallowed-peer-ip=127.0.0.1'}
 no-multicast-peers
 no-cli
 no-tls

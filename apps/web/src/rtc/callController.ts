@@ -10,7 +10,7 @@ import { resetUsers, setPresence } from '../stores/users';
 import { CallSession, type IncomingSignal, type MediaKind } from './callSession';
 import { IceConfigSource } from './iceConfig';
 import { acquireLocalMedia, acquireScreen, acquireTrack, listDevices } from './media';
-import { MEDIA_WATCH_OFF, REMOTE_END_SETTLE_MS, watchMedia, type MediaWatch, type MediaWatchEvent } from './mediaWatchdog';
+import { holdsRemoteHangup, MEDIA_WATCH_OFF, REMOTE_END_SETTLE_MS, watchMedia, type MediaWatch, type MediaWatchEvent } from './mediaWatchdog';
 import { describeSelectedPair, extractSample, QualityTracker, summarizeInbound, type InboundSummary, type SelectedPair } from './quality';
 import { playTone } from './tones';
 
@@ -346,7 +346,7 @@ function onAccept(message: ServerMessageOf<'call:accept'>): void {
 
 function onEnded(message: ServerMessageOf<'call:ended'>): void {
   const { callId, reason } = message.payload;
-  if (reason === 'hangup' && mediaWatch.state === 'waiting' && mediaWatch.callId === callId) {
+  if (holdsRemoteHangup(mediaWatch, callId, reason)) {
     // Probably the other side's watchdog: give ours a moment to reach the same verdict (see the note at the top).
     if (pendingRemoteEnd?.callId === callId) return;
     clearTimeout(pendingRemoteEnd?.timer);
@@ -521,7 +521,7 @@ function closeSession(): void {
 
 function onConnectionState(owner: CallSession, connection: number, state: RTCPeerConnectionState): void {
   if (session !== owner) return;
-  watch({ type: 'connection-state', connection, state });
+  watch({ type: 'connection-state', connection, state, at: Date.now() });
   if (session !== owner) return; // the watchdog ended the call
   const call = getCall();
   if ((call.phase !== 'connecting' && call.phase !== 'connected') || call.callId !== owner.callId) return;
@@ -561,8 +561,9 @@ function onMediaFailed(failure: Extract<MediaWatch, { state: 'failed' }>): void 
   console.warn(`[call] media could not connect (${why}): ending the call`);
   // When the other side already ended the call, the server knows; otherwise tell it, and through it the other side.
   const endedRemotely = pendingRemoteEnd?.callId === callId;
-  finish(callId, 'media_failed', endedRemotely ? 'remote' : 'local');
-  if (!endedRemotely) void callsApi.end(callId).catch(() => undefined);
+  if (finish(callId, 'media_failed', endedRemotely ? 'remote' : 'local') && !endedRemotely) {
+    void callsApi.end(callId).catch(() => undefined);
+  }
 }
 
 async function sampleStats(owner: CallSession): Promise<void> {
@@ -666,10 +667,11 @@ function newCallScope(): void {
 }
 
 /** End the live call `callId` (null: the outgoing call whose POST is in flight) and release everything it held. */
-function finish(callId: string | null, cause: EndCause, by: 'local' | 'remote'): void {
-  if (!dispatchCall({ type: 'end', callId, cause, by, at: Date.now() })) return;
+function finish(callId: string | null, cause: EndCause, by: 'local' | 'remote'): boolean {
+  if (!dispatchCall({ type: 'end', callId, cause, by, at: Date.now() })) return false;
   teardown();
   void loadHistory();
+  return true;
 }
 
 function teardown(): void {

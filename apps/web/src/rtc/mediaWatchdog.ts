@@ -4,18 +4,26 @@ import { assertNever } from '@parley/protocol';
  * The media-connect watchdog as a pure state machine. Signaling can work perfectly while media cannot get through
  * (a firewall, a relay that refuses our credentials); without a bound the call would sit on "Connecting…" forever.
  * Every fresh RTCPeerConnection of a call must reach `connected` within `MEDIA_CONNECT_TIMEOUT_MS` while both sides
- * are on signaling; ICE failing, or gathering ending without a single local candidate, fails it at once. The call
- * controller feeds it events, keeps one timer for the deadline, and ends the call as `media_failed` when the state
- * becomes `failed`.
+ * are on signaling. Gathering that ends without a single local candidate fails it at once; the connection reporting
+ * `failed` brings the deadline forward to ICE_FAILED_GRACE_MS from then. The call controller feeds it events, keeps
+ * one timer for the deadline, and ends the call as `media_failed` when the state becomes `failed`.
  *
  *   off ──open──▶ waiting ──connected──────────────▶ up
- *                    │ ──failed / no candidates / deadline──▶ failed
+ *                    │ ──no candidates / deadline──▶ failed
+ *                    └──failed: deadline brought forward
  *   any ──pause (a side left signaling: the server's grace period decides) / stop──▶ off
  *
  * Once a connection was `up`, later trouble is the ICE restart's business (and the quality badge's), not this one's.
  */
 
 export const MEDIA_CONNECT_TIMEOUT_MS = 12_000;
+
+/**
+ * Chrome reports `failed` as soon as every candidate pair so far has failed, even while candidates are still
+ * arriving (seen with a relay that refuses peers: `failed`, then `connecting` again 70 ms later when the TCP relay
+ * candidate came in). So a failure is final only when nothing connects within this grace.
+ */
+export const ICE_FAILED_GRACE_MS = 3_000;
 
 /**
  * How long a hang-up from the other side, arriving while our media is still connecting, waits for this side's own
@@ -27,14 +35,22 @@ export type MediaFailure = 'timeout' | 'ice-failed' | 'no-candidates';
 
 export type MediaWatch =
   | { state: 'off' }
-  | { state: 'waiting'; callId: string; connection: number; since: number; deadline: number }
+  | {
+      state: 'waiting';
+      callId: string;
+      connection: number;
+      since: number;
+      deadline: number;
+      /** When the connection first reported `failed` (the deadline is then at most ICE_FAILED_GRACE_MS later). */
+      failedAt: number | null;
+    }
   | { state: 'up'; callId: string; connection: number }
   | { state: 'failed'; callId: string; connection: number; why: MediaFailure };
 
 export type MediaWatchEvent =
   /** A fresh RTCPeerConnection `connection` was opened for `callId`, with both sides on signaling. */
   | { type: 'open'; callId: string; connection: number; at: number }
-  | { type: 'connection-state'; connection: number; state: RTCPeerConnectionState }
+  | { type: 'connection-state'; connection: number; state: RTCPeerConnectionState; at: number }
   /** ICE gathering of `connection` completed with `candidates` local candidates. */
   | { type: 'gathered'; connection: number; candidates: number }
   /** The clock moved (the controller's deadline timer). */
@@ -49,11 +65,20 @@ export const MEDIA_WATCH_OFF: MediaWatch = { state: 'off' };
 export function watchMedia(watch: MediaWatch, event: MediaWatchEvent, timeoutMs = MEDIA_CONNECT_TIMEOUT_MS): MediaWatch {
   switch (event.type) {
     case 'open':
-      return { state: 'waiting', callId: event.callId, connection: event.connection, since: event.at, deadline: event.at + timeoutMs };
+      return {
+        state: 'waiting',
+        callId: event.callId,
+        connection: event.connection,
+        since: event.at,
+        deadline: event.at + timeoutMs,
+        failedAt: null,
+      };
     case 'connection-state':
       if (watch.state !== 'waiting' || watch.connection !== event.connection) return watch;
       if (event.state === 'connected') return { state: 'up', callId: watch.callId, connection: watch.connection };
-      if (event.state === 'failed') return fail(watch, 'ice-failed');
+      if (event.state === 'failed' && watch.failedAt === null) {
+        return { ...watch, failedAt: event.at, deadline: Math.min(watch.deadline, event.at + ICE_FAILED_GRACE_MS) };
+      }
       return watch;
     case 'gathered':
       // With no local candidate at all (a relay-only policy whose relay refused us) no pair can ever form.
@@ -61,7 +86,7 @@ export function watchMedia(watch: MediaWatch, event: MediaWatchEvent, timeoutMs 
       return fail(watch, 'no-candidates');
     case 'tick':
       if (watch.state !== 'waiting' || event.at < watch.deadline) return watch;
-      return fail(watch, 'timeout');
+      return fail(watch, watch.failedAt === null ? 'timeout' : 'ice-failed');
     case 'pause':
     case 'stop':
       return watch.state === 'off' ? watch : MEDIA_WATCH_OFF;
@@ -72,4 +97,12 @@ export function watchMedia(watch: MediaWatch, event: MediaWatchEvent, timeoutMs 
 
 function fail(watch: Extract<MediaWatch, { state: 'waiting' }>, why: MediaFailure): MediaWatch {
   return { state: 'failed', callId: watch.callId, connection: watch.connection, why };
+}
+
+/**
+ * Should a hang-up from the other side wait (up to REMOTE_END_SETTLE_MS) for this side's verdict? Only while this
+ * call's media is still connecting: then it is most likely the other side's watchdog, and ours is about to agree.
+ */
+export function holdsRemoteHangup(watch: MediaWatch, callId: string, reason: string): boolean {
+  return reason === 'hangup' && watch.state === 'waiting' && watch.callId === callId;
 }

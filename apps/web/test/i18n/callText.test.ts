@@ -15,6 +15,8 @@ describe('endedMessageKey', () => {
     expect(endedMessageKey('missed', 'callee', 'remote')).toBe('ended.missed.callee');
   });
   it('covers the causes that never reach the server', () => {
+    expect(endedMessageKey('media_failed', 'caller', 'local')).toBe('ended.mediaFailed');
+    expect(endedMessageKey('media_failed', 'callee', 'remote')).toBe('ended.mediaFailed');
     expect(endedMessageKey('callee_busy', 'caller', 'remote')).toBe('ended.calleeBusy');
     expect(endedMessageKey('answered_elsewhere', 'callee', 'remote')).toBe('ended.answeredElsewhere');
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   assessQuality,
+  describeSelectedPair,
   extractSample,
   lossRatio,
   QUALITY_THRESHOLDS,
@@ -96,5 +97,31 @@ describe('reading a stats report', () => {
       video: { packetsReceived: 900, framesDecoded: 300, frameWidth: 640, frameHeight: 480 },
     });
     expect(summarizeInbound([])).toEqual({ audio: null, video: null });
+  });
+});
+
+describe('the selected candidate pair', () => {
+  const report: StatsRecord[] = [
+    { type: 'transport', id: 't', selectedCandidatePairId: 'p2' },
+    { type: 'candidate-pair', id: 'p1', localCandidateId: 'lh', remoteCandidateId: 'rh', nominated: false, state: 'failed' },
+    { type: 'candidate-pair', id: 'p2', localCandidateId: 'lr', remoteCandidateId: 'rr', nominated: true, state: 'succeeded' },
+    { type: 'local-candidate', id: 'lh', candidateType: 'host', protocol: 'udp' },
+    { type: 'local-candidate', id: 'lr', candidateType: 'relay', protocol: 'udp', relayProtocol: 'tcp' },
+    { type: 'remote-candidate', id: 'rh', candidateType: 'host', protocol: 'udp' },
+    { type: 'remote-candidate', id: 'rr', candidateType: 'relay', protocol: 'udp' },
+  ];
+
+  it('names the candidate types on both ends and how we reach the relay', () => {
+    expect(describeSelectedPair(report)).toEqual({ local: 'relay', remote: 'relay', protocol: 'udp', relayProtocol: 'tcp' });
+  });
+
+  it('has no relay protocol for a direct pair', () => {
+    const direct = report.map((r) => (r.type === 'transport' ? { ...r, selectedCandidatePairId: 'p1' } : r));
+    expect(describeSelectedPair(direct)).toEqual({ local: 'host', remote: 'host', protocol: 'udp', relayProtocol: null });
+  });
+
+  it('is null until a pair is selected (or when its candidates are missing from the report)', () => {
+    expect(describeSelectedPair([{ type: 'transport', id: 't' }])).toBeNull();
+    expect(describeSelectedPair(report.filter((r) => r.id !== 'rr'))).toBeNull();
   });
 });

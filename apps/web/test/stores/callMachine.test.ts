@@ -123,6 +123,25 @@ describe('reconnecting', () => {
   });
 });
 
+describe('media that never connects', () => {
+  it('ends a connecting call as media_failed, with no talk time', () => {
+    const connecting = run([...ringing, { type: 'answer', callId: CALL, at: 10 }]);
+    const ended = reduce(connecting, { type: 'end', callId: CALL, cause: 'media_failed', by: 'local', at: 12_010 });
+    expect(ended).toEqual({ phase: 'ended', callId: CALL, role: 'callee', peer: alice, cause: 'media_failed', by: 'local', durationMs: null });
+  });
+
+  it('keeps the talk time of a call whose fresh connection after a reconnect never came up', () => {
+    const connected = run([...placed, { type: 'answered', callId: CALL, at: 1_000 }, { type: 'media-up', callId: CALL, at: 2_000 }]);
+    const ended = reduce(connected, { type: 'end', callId: CALL, cause: 'media_failed', by: 'local', at: 31_000 });
+    expect(ended).toMatchObject({ phase: 'ended', cause: 'media_failed', durationMs: 30_000 });
+  });
+
+  it('keeps media_failed when the other side’s hang-up arrives afterwards', () => {
+    const ended = run([...placed, { type: 'answered', callId: CALL, at: 1 }, { type: 'end', callId: CALL, cause: 'media_failed', by: 'local', at: 2 }]);
+    expect(reduce(ended, { type: 'end', callId: CALL, cause: 'hangup', by: 'remote', at: 3 })).toBe(ended);
+  });
+});
+
 describe('after the end', () => {
   it('dismiss goes back to idle, and only from ended', () => {
     const ended = run([...ringing, { type: 'end', callId: CALL, cause: 'rejected', by: 'local', at: 1 }]);
