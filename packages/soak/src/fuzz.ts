@@ -17,6 +17,8 @@ export interface FuzzOptions {
 export interface FuzzReport {
   ws: WsFuzzReport;
   http: HttpFuzzReport;
+  /** Sent before the memory baseline, checked the same way. */
+  warmUp: { frames: number; requests: number; violations: number };
   bystanders: Pick<RelayStats, 'countable' | 'delivered' | 'lost' | 'misrouted' | 'duplicated' | 'reordered'> & { errors: number };
   serverAlive: boolean;
   /** After a full garbage collection, with the bystander calls connected both times. */
@@ -34,32 +36,29 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     await engine.connectAll();
     for (const pair of engine.pairs) await engine.connectCall(pair);
     const fuzzers = await createAccounts(server.apiUrl, 'fuzzer', 4);
-    const before = await server.memoryAfterGc();
-    engine.startTrickle();
-
-    const ws = await runWsFuzz({
-      wsUrl: server.wsUrl,
-      tokens: fuzzers.map((a) => a.token),
-      connectionsPerToken: 2,
-      frames: options.frames,
-      seed: options.seed,
-      foreignCallIds: engine.pairs.map((p) => p.callId),
-    });
+    const routes = await discoverRoutes(server.baseUrl);
     const now = Math.floor(Date.now() / 1000);
-    const http = await runHttpFuzz({
-      baseUrl: server.baseUrl,
-      routes: await discoverRoutes(server.baseUrl),
-      tokens: {
-        valid: fuzzers[0]!.token,
-        others: [
-          fuzzers[1]!.token,
-          forgeToken({ payload: { sub: fuzzers[0]!.id, iat: now, exp: now + 600 }, alg: 'none' }),
-          forgeToken({ payload: { sub: fuzzers[0]!.id, iat: now - 7200, exp: now - 3600 }, secret: server.jwtSecret }),
-        ],
-      },
-      requests: options.requests,
-      seed: options.seed,
-    });
+    const tokens = {
+      valid: fuzzers[0]!.token,
+      others: [
+        fuzzers[1]!.token,
+        forgeToken({ payload: { sub: fuzzers[0]!.id, iat: now, exp: now + 600 }, alg: 'none' }),
+        forgeToken({ payload: { sub: fuzzers[0]!.id, iat: now - 7200, exp: now - 3600 }, secret: server.jwtSecret }),
+      ],
+    };
+    const fuzzWs = (frames: number, seed: number) =>
+      runWsFuzz({ wsUrl: server.wsUrl, tokens: fuzzers.map((a) => a.token), connectionsPerToken: 2, frames, seed, foreignCallIds: engine.pairs.map((p) => p.callId) });
+    const fuzzHttp = (requests: number, seed: number) => runHttpFuzz({ baseUrl: server.baseUrl, routes, tokens, requests, seed });
+
+    engine.startTrickle();
+    // A warm-up round first (other seeds): the live heap grows once while code is compiled and caches fill, then
+    // stays flat, and it is the flat part that would show a leak.
+    const warmUp = { frames: Math.ceil(options.frames / 5), requests: Math.ceil(options.requests / 5) };
+    const warmUpWs = await fuzzWs(warmUp.frames, options.seed + 1);
+    const warmUpHttp = await fuzzHttp(warmUp.requests, options.seed + 1);
+    const before = await server.memoryAfterGc();
+    const ws = await fuzzWs(options.frames, options.seed);
+    const http = await fuzzHttp(options.requests, options.seed);
     engine.stopTrickle();
     const relay = await engine.settleMessages();
     const errors = Object.values(relay.errors).reduce((a, b) => a + b, 0);
@@ -67,17 +66,18 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     const after = serverAlive ? await server.memoryAfterGc() : { rss: 0, heapUsed: 0 };
     await engine.closeAll();
 
-    failures.push(...ws.violations.slice(0, 10).map((v) => `ws: ${v}`));
-    failures.push(...http.violations.slice(0, 10).map((v) => `http: ${v}`));
+    failures.push(...[...warmUpWs.violations, ...ws.violations].slice(0, 10).map((v) => `ws: ${v}`));
+    failures.push(...[...warmUpHttp.violations, ...http.violations].slice(0, 10).map((v) => `http: ${v}`));
     if (relay.lost + relay.misrouted + relay.duplicated + relay.reordered > 0) failures.push(`bystander calls harmed: ${JSON.stringify(relay)}`);
     if (errors > 0) failures.push(`bystanders received ${errors} errors`);
     if (!serverAlive) failures.push('the server is not answering after the fuzz');
-    if (ws.errorsByCode['INTERNAL_ERROR']) failures.push(`${ws.errorsByCode['INTERNAL_ERROR']} INTERNAL_ERROR answers`);
+    if (ws.errorsByCode['INTERNAL_ERROR'] || warmUpWs.errorsByCode['INTERNAL_ERROR']) failures.push(`${ws.errorsByCode['INTERNAL_ERROR']} INTERNAL_ERROR answers`);
     // Live objects, not RSS: the fuzz's 64 KiB frames leave the allocator with a high-water mark that is no leak.
     if (after.heapUsed > before.heapUsed * 1.1) failures.push(`live heap grew from ${mib(before.heapUsed).toFixed(1)} to ${mib(after.heapUsed).toFixed(1)} MiB during the fuzz`);
     return {
       ws,
       http,
+      warmUp: { frames: warmUpWs.framesSent, requests: warmUpHttp.requests, violations: warmUpWs.violations.length + warmUpHttp.violations.length },
       bystanders: { countable: relay.countable, delivered: relay.delivered, lost: relay.lost, misrouted: relay.misrouted, duplicated: relay.duplicated, reordered: relay.reordered, errors },
       serverAlive,
       memory: { before, after },

@@ -32,10 +32,10 @@ export function summaryTable(r: SoakResults): string {
   const relay = load.relay;
   const faults = relay.drops + 1 /* kill -9 */ + 1 /* SIGTERM */ + 1 /* frozen reader */;
   const rows: [string, string, string][] = [
-    ['WS frames fuzzed', `${n(fuzz.ws.framesSent)} from ${fuzz.ws.connections} connections (${n(fuzz.ws.reconnects)} reconnects)`, verdict(fuzz.ws.violations)],
+    ['WS frames fuzzed', `${n(fuzz.ws.framesSent)} from ${fuzz.ws.connections} connections (${n(fuzz.ws.reconnects)} reconnects), after ${n(fuzz.warmUp.frames)} warm-up frames`, verdict(fuzz.ws.violations)],
     ['WS fuzz answers', `errors ${counts(fuzz.ws.errorsByCode)}; closes ${counts(fuzz.ws.closesByCode)}`, fuzz.ws.violations.length === 0 ? 'all documented' : `${fuzz.ws.violations.length} violations`],
-    ['HTTP requests fuzzed', `${n(fuzz.http.requests)} (statuses ${counts(fuzz.http.byStatus)})`, verdict(fuzz.http.violations)],
-    ['Server memory (fuzz)', `live heap ${MiB(fuzz.memory.before.heapUsed)} → ${MiB(fuzz.memory.after.heapUsed)}, RSS ${MiB(fuzz.memory.before.rss)} → ${MiB(fuzz.memory.after.rss)} (after full GC)`, fuzz.memory.after.heapUsed <= fuzz.memory.before.heapUsed * 1.1 ? 'no growth' : 'FAIL'],
+    ['HTTP requests fuzzed', `${n(fuzz.http.requests)} (statuses ${counts(fuzz.http.byStatus)}), after ${n(fuzz.warmUp.requests)} warm-up requests`, verdict(fuzz.http.violations)],
+    ['Server memory (fuzz)', `live heap ${MiB(fuzz.memory.before.heapUsed)} → ${MiB(fuzz.memory.after.heapUsed)} (${pct(fuzz.memory.after.heapUsed, fuzz.memory.before.heapUsed)}), RSS ${MiB(fuzz.memory.before.rss)} → ${MiB(fuzz.memory.after.rss)} (${pct(fuzz.memory.after.rss, fuzz.memory.before.rss)}), both after a full GC`, fuzz.memory.after.heapUsed <= fuzz.memory.before.heapUsed * 1.1 ? 'heap within 10%' : 'FAIL'],
     ['Calls during the fuzz', `${n(fuzz.bystanders.delivered)}/${n(fuzz.bystanders.countable)} candidates delivered, ${fuzz.bystanders.lost} lost`, fuzz.bystanders.lost === 0 ? 'pass' : 'FAIL'],
     ['Load', `${n(load.pairs)} pairs (${n(load.connections)} connections), ${Math.round(r.settings['seconds'] ?? 0)} s of candidates`, verdict(load.failures)],
     ['Messages relayed', `${n(relay.delivered)} owed and delivered (+${n(relay.deliveredUncounted)} delivered while not owed)`, ''],
