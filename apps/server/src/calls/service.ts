@@ -245,7 +245,7 @@ export class CallService {
     if (mine === undefined) this.bind(call, role, conn);
     else if (mine !== conn.id) throw new AppError('FORBIDDEN', 'This call is carried by another connection of yours', callId);
     const peer = call.bound[other(role)];
-    if (peer !== undefined && this.delivery.rawToConnection(peer, raw)) this.metrics.relayed.inc({ type: message.type });
+    if (peer !== undefined && this.delivery.rawToConnection(peer, raw)) this.metrics.countRelayed(message.type);
   }
 
   /** Clears every timer; calls stay in the database as they are (recovered as `server_restart` next start). */

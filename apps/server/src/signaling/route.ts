@@ -73,7 +73,8 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
     }
     conn.throttled = 0;
     if (isBinary) return sendError(conn, 'VALIDATION_FAILED', 'Binary frames are not accepted; send JSON text');
-    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    // `ws` hands over a Buffer (binaryType 'nodebuffer'); `Buffer.from` on it would copy every frame once more.
+    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
     const decoded = decodeClientMessage(text);
     if (!decoded.ok) return sendError(conn, decoded.code, decoded.error, decoded.callId);
     try {
