@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assertServerBuilt, soakSettings } from './config.js';
@@ -16,6 +16,8 @@ async function main(): Promise<number> {
   assertServerBuilt();
   const settings = soakSettings();
   const started = Date.now();
+  // Other work on the machine shows in the latencies; say how busy it was.
+  const loadAtStart = loadavg()[0]!.toFixed(1);
   const step = (name: string) => console.log(`\n== ${name} (${Math.round((Date.now() - started) / 1000)} s)`);
 
   step(`fuzz: ${settings.fuzzFrames} WS frames, ${settings.fuzzRequests} HTTP requests`);
@@ -41,7 +43,7 @@ async function main(): Promise<number> {
   const results: SoakResults = {
     startedAt: new Date(started).toISOString(),
     durationS: Math.round((Date.now() - started) / 1000),
-    machine: `${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`,
+    machine: `${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}, load average ${loadAtStart} at the start and ${loadavg()[0]!.toFixed(1)} at the end`,
     settings: { ...settings },
     fuzz,
     load,

@@ -64,10 +64,11 @@ export async function runSlowConsumer(options: SlowConsumerOptions): Promise<Slo
     const frame = JSON.stringify({ type: 'webrtc:offer', payload: { callId: pair.callId, sdp } });
     const socket = fast.client!.socket;
     const floodBytes = options.floodMiB * 1024 * 1024;
-    // Flood until the server has reacted and at least `floodMiB` went out (frames to an unbound peer are dropped,
-    // so what follows the detection must not pile up either).
+    // Flood until at least `floodMiB` went out, the server has reacted, and a tenth of the flood more followed the
+    // reaction (frames to a peer that is gone are dropped, so they must not pile up either).
     const floodUntil = Date.now() + 60_000;
-    while ((sentBytes < floodBytes || detectedAfterBytes === undefined) && fast.client?.open && Date.now() < floodUntil) {
+    const more = () => detectedAfterBytes === undefined || sentBytes < detectedAfterBytes + floodBytes / 10;
+    while ((sentBytes < floodBytes || more()) && fast.client?.open && Date.now() < floodUntil) {
       socket.send(frame);
       sentBytes += frame.length;
       // Our own socket must not buffer the flood either: wait for it to drain.
