@@ -90,6 +90,8 @@ export interface SpawnOptions {
   cwd?: string;
   /** CPU cores to pin the process to (`taskset -c`), e.g. "0". */
   cpus?: string;
+  /** Scheduling priority (`nice -n`); negative needs root. */
+  nice?: number;
 }
 
 interface Pending {
@@ -186,7 +188,10 @@ export function spawnNode(options: SpawnOptions): Proc {
   const nodeArgs = [...(options.nodeArgs ?? [])];
   if (options.script.endsWith('.ts')) nodeArgs.push('--import', 'tsx');
   const raise = 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"';
-  const pin = options.cpus === undefined ? [] : ['taskset', '-c', options.cpus];
+  const pin = [
+    ...(options.cpus === undefined ? [] : ['taskset', '-c', options.cpus]),
+    ...(options.nice === undefined ? [] : ['nice', '-n', String(options.nice)]),
+  ];
   const child = spawn('bash', ['-c', raise, 'bash', ...pin, process.execPath, ...nodeArgs, options.script, ...(options.args ?? [])], {
     cwd: options.cwd ?? benchDir,
     env: { ...process.env, ...options.env },

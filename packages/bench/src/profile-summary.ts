@@ -35,13 +35,21 @@ function location(url: string, line: number): string {
 export function summariseProfile(path: string, top = 20): { totalMs: number; idleMs: number; functions: HotFunction[] } {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  // Samples under the probe's own frames (the profiler starting) are not the server's work.
+  const skip = new Set<number>();
+  const mark = (node: ProfileNode & { children?: number[] }, inside: boolean) => {
+    const here = inside || node.callFrame.url.endsWith('/probe.mjs');
+    if (here) skip.add(node.id);
+    for (const child of node.children ?? []) mark(byId.get(child) as ProfileNode & { children?: number[] }, here);
+  };
+  if (profile.nodes[0]) mark(profile.nodes[0], false);
   const self = new Map<string, { name: string; where: string; us: number }>();
   let idle = 0;
   let total = 0;
   profile.samples.forEach((id, i) => {
     const delta = profile.timeDeltas[i] ?? 0;
     const node = byId.get(id);
-    if (!node) return;
+    if (!node || skip.has(id)) return;
     const name = node.callFrame.functionName || '(anonymous)';
     if (name === '(idle)') {
       idle += delta;

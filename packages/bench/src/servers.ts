@@ -67,6 +67,9 @@ export interface ParleyOptions {
   seedUsers?: number;
   env?: Record<string, string>;
   nodeArgs?: string[];
+  /** Another build of the server to run (a folder laid out like apps/server), to compare two builds. */
+  root?: string;
+  nice?: number;
 }
 
 /**
@@ -81,9 +84,10 @@ export async function startParley(options: ParleyOptions = {}): Promise<ParleySe
   const jwtSecret = randomBytes(36).toString('base64url');
   const proc = spawnNode({
     name: 'parley-server',
-    script: join(serverDir, 'dist/server.js'),
-    cwd: serverDir,
+    script: join(options.root ?? serverDir, 'dist/server.js'),
+    cwd: options.root ?? serverDir,
     nodeArgs: ['--expose-gc', '--import', probePath, ...(options.nodeArgs ?? [])],
+    ...(options.nice === undefined ? {} : { nice: options.nice }),
     env: {
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',

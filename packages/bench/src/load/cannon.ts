@@ -50,7 +50,9 @@ function cycleRequests(scenario: Extract<CannonScenario, { kind: 'cycle' }>): au
         };
       },
       onResponse: (status: number, body: string, context: any) => {
+        // 409: this pair is still in a call (a cycle cut off by the end of a run); ending that one frees it.
         if (status === 201) context.callId = JSON.parse(body).callId;
+        else if (status === 409) context.callId = JSON.parse(body).error?.callId;
       },
     },
     {
@@ -67,6 +69,18 @@ function cycleRequests(scenario: Extract<CannonScenario, { kind: 'cycle' }>): au
   ] as autocannon.Request[];
 }
 
+/** Ends the calls a previous run left ringing (it stopped between a pair's create and end). */
+async function endLeftovers(baseUrl: string, pairs: { callerToken: string }[]): Promise<void> {
+  await Promise.all(
+    pairs.map(async ({ callerToken }) => {
+      const headers = { authorization: `Bearer ${callerToken}` };
+      const history = (await (await fetch(`${baseUrl}/api/v1/calls?limit=1`, { headers })).json()) as { callId: string; status: string }[];
+      const last = history[0];
+      if (last && last.status !== 'ended') await fetch(`${baseUrl}/api/v1/calls/${last.callId}/end`, { method: 'POST', headers });
+    }),
+  );
+}
+
 async function run({ scenario, connections, durationSeconds }: { scenario: CannonScenario; connections: number; durationSeconds: number }): Promise<CannonResult> {
   const options: autocannon.Options = { url: scenario.url, connections, duration: durationSeconds, pipelining: 1 };
   if (scenario.kind === 'get') options.headers = scenario.headers ?? {};
@@ -75,7 +89,10 @@ async function run({ scenario, connections, durationSeconds }: { scenario: Canno
     options.headers = { 'content-type': 'application/json', ...scenario.headers };
     options.body = JSON.stringify(scenario.body);
   }
-  if (scenario.kind === 'cycle') options.requests = cycleRequests(scenario);
+  if (scenario.kind === 'cycle') {
+    if (scenario.target === 'parley') await endLeftovers(scenario.url, scenario.pairs);
+    options.requests = cycleRequests(scenario);
+  }
   const result = await autocannon(options);
   return {
     requestsPerSecond: result.requests.total / result.duration,
