@@ -33,13 +33,15 @@ describe('POST /calls', () => {
     expect(foreignConnection.status).toBe(400);
   });
 
-  it('answers 409 CALLEE_BUSY naming the blocking call when the callee is in a call', async () => {
+  it('answers 409 CALLEE_BUSY when the callee is in a call, without leaking that call’s id', async () => {
     const server = await startServer();
     const [alice, bob, carol] = await Promise.all([createUser(server), createUser(server), createUser(server)]);
     const first = await request(server, 'POST', '/calls', { token: alice.token, body: { calleeId: bob.id } });
     const res = await request(server, 'POST', '/calls', { token: carol.token, body: { calleeId: bob.id } });
     expect(res.status).toBe(409);
-    expect(res.body.error).toMatchObject({ code: 'CALLEE_BUSY', callId: first.body.callId });
+    expect(res.body.error.code).toBe('CALLEE_BUSY');
+    expect(res.body.error.callId).toBeUndefined();
+    expect(JSON.stringify(res.body)).not.toContain(first.body.callId);
   });
 
   it('answers 409 CALLER_BUSY when the caller is already in a call', async () => {
@@ -68,7 +70,9 @@ describe('POST /calls', () => {
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
     const winner = results.find((r) => r.status === 201)!.body.callId;
-    for (const r of results.filter((r) => r.status === 409)) expect(r.body.error.callId).toBe(winner);
+    const stored = await request(server, 'GET', `/calls/${winner}`, { token: bob.token });
+    expect(stored.body.status).toBe('created');
+    for (const r of results.filter((r) => r.status === 409)) expect(r.body.error.code).toBe('CALLEE_BUSY');
   });
 
   it('limits call spam per user with 429', async () => {

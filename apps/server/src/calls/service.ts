@@ -93,7 +93,8 @@ export class CallService {
       const callerBusy = blocking.callerId === callerId || blocking.calleeId === callerId;
       throw callerBusy
         ? new AppError('CALLER_BUSY', 'You are already in a call', blocking.id)
-        : new AppError('CALLEE_BUSY', `${callee.username} is in another call`, blocking.id);
+        : // Someone else's call: say the callee is busy, but its id is theirs to know, not the caller's.
+          new AppError('CALLEE_BUSY', `${callee.username} is in another call`);
     }
     const call: LiveCall = {
       id: result.call.id,
