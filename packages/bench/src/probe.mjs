@@ -3,6 +3,7 @@
 /* global process, setTimeout */
 import { Session } from 'node:inspector/promises';
 import { writeFileSync } from 'node:fs';
+import { writeHeapSnapshot } from 'node:v8';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 if (process.send && process.channel) {
@@ -30,6 +31,10 @@ if (process.send && process.channel) {
       const result = { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) };
       delay = undefined;
       return result;
+    },
+    heapSnapshot({ path }) {
+      if (typeof globalThis.gc === 'function') globalThis.gc();
+      return writeHeapSnapshot(path);
     },
     async profileStart({ intervalUs = 100 }) {
       session = new Session();
