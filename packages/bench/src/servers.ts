@@ -67,7 +67,10 @@ export interface ParleyOptions {
   seedUsers?: number;
   env?: Record<string, string>;
   nodeArgs?: string[];
-  /** Another build of the server to run (a folder laid out like apps/server), to compare two builds. */
+  /**
+   * Another build of the server to run (a folder laid out like apps/server), to compare two builds; also
+   * `BENCH_SERVER_ROOT`.
+   */
   root?: string;
   nice?: number;
 }
@@ -82,10 +85,11 @@ export async function startParley(options: ParleyOptions = {}): Promise<ParleySe
   const seeded = await seedUsers(databasePath, options.seedUsers ?? 0);
   const port = await freePort();
   const jwtSecret = randomBytes(36).toString('base64url');
+  const root = options.root ?? process.env['BENCH_SERVER_ROOT'] ?? serverDir;
   const proc = spawnNode({
     name: 'parley-server',
-    script: join(options.root ?? serverDir, 'dist/server.js'),
-    cwd: options.root ?? serverDir,
+    script: join(root, 'dist/server.js'),
+    cwd: root,
     nodeArgs: ['--expose-gc', '--import', probePath, ...(options.nodeArgs ?? [])],
     ...(options.nice === undefined ? {} : { nice: options.nice }),
     env: {

@@ -33,6 +33,8 @@ export async function loginFigure(sizes: Sizes): Promise<FigureResult> {
   const prober = spawnNode({ name: 'prober', script: 'src/load/prober.ts' });
   const cannon = spawnNode({ name: 'autocannon', script: 'src/load/cannon.ts' });
   try {
+    // The helpers load (tsx compiles them) before anything is timed.
+    await Promise.all([raw, prober, cannon].map((p) => p.request('ping')));
     const registrations = sizes.quick ? 5 : 20;
     const password = 'correct horse battery staple';
     const users = [];
