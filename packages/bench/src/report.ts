@@ -74,6 +74,18 @@ export function markdownTable(results: FigureResult[]): string {
   return lines.join('\n');
 }
 
+function goals(results: FigureResult[]): string {
+  const out: string[] = [];
+  for (const r of results) {
+    for (const row of r.rows) {
+      if (row.goal === undefined) continue;
+      const verdict = row.met === true ? '✅ met' : row.met === false ? '❌ missed' : 'not judged';
+      out.push(`- ${verdict}: ${row.figure} — ${row.metric}: goal ${row.goal}, Parley ${formatSpread(row.parley)} ${row.unit}${row.ratio === null ? '' : ` (${formatRatio(row.ratio)} baseline)`}`);
+    }
+  }
+  return out.join('\n');
+}
+
 function notes(results: FigureResult[]): string {
   const out: string[] = [];
   for (const r of results) for (const row of r.rows) if (row.note) out.push(`- **${row.figure} — ${row.metric}**: ${row.note}`);
@@ -108,6 +120,12 @@ export function writeResults(
       '`packages/bench/PROFILE.md`.',
       '',
       markdownTable(results),
+      '',
+      '## Goals',
+      '',
+      goals(results),
+      '',
+      'Why a goal is missed, and where the time goes: `packages/bench/PROFILE.md`.',
       '',
       '## Notes',
       '',

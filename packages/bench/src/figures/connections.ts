@@ -86,7 +86,7 @@ async function round(scenario: Scenario, count: number, sizes: Sizes): Promise<R
 }
 
 export async function connectionsFigure(sizes: Sizes): Promise<FigureResult> {
-  const count = sizes.quick ? 1000 : 10_000;
+  const count = sizes.quick ? 600 : 10_000;
   const scenarios: Scenario[] = [
     { name: 'parley', users: count / 10 },
     { name: 'parley-few-users', users: 10, env: { WS_MAX_CONNECTIONS_PER_USER: String(count) } },
