@@ -27,7 +27,7 @@ interface Round {
   heapPerConnKiB: number;
   /** Heap used after all sockets closed, minus before they opened. */
   heapAfterCloseKiB: number;
-  /** Heap growth per further open-all/close-all cycle (mean of CHECK_CYCLES): what a leak adds every cycle. */
+  /** Heap growth per further open-all/close-all cycle (mean of `checkCycles`): what a leak adds every cycle. */
   heapGrowthPerCycleKiB: number;
   rssAfterCloseKiB: number;
   closeMs: number;
@@ -35,7 +35,6 @@ interface Round {
 }
 
 const KiB = 1024;
-const CHECK_CYCLES = 2;
 
 async function memory(server: Proc): Promise<{ rss: number; heapUsed: number }> {
   return server.request('mem');
@@ -76,7 +75,8 @@ async function round(scenario: Scenario, count: number, sizes: Sizes): Promise<R
     const after = await memory(server);
     // Freed capacity (Map tables, pools) can stay after the first cycle; a leak grows again with every cycle.
     // Two more cycles, averaged: the heap moves by a few hundred KiB between any two readings anyway.
-    for (let cycle = 0; cycle < CHECK_CYCLES; cycle++) {
+    const checkCycles = sizes.quick ? 1 : 2;
+    for (let cycle = 0; cycle < checkCycles; cycle++) {
       await load.request('openIdle', { port, tokens, count, concurrency: 100 });
       await settle(load);
       await load.request('closeIdle');
@@ -93,7 +93,7 @@ async function round(scenario: Scenario, count: number, sizes: Sizes): Promise<R
       rssPerConnKiB: (full.rss - before.rss) / live / KiB,
       heapPerConnKiB: (full.heapUsed - before.heapUsed) / live / KiB,
       heapAfterCloseKiB: (after.heapUsed - before.heapUsed) / KiB,
-      heapGrowthPerCycleKiB: (again.heapUsed - after.heapUsed) / CHECK_CYCLES / KiB,
+      heapGrowthPerCycleKiB: (again.heapUsed - after.heapUsed) / checkCycles / KiB,
       rssAfterCloseKiB: (after.rss - before.rss) / KiB,
       closeMs,
       cpu: opened.cpu,
@@ -187,7 +187,7 @@ export async function connectionsFigure(sizes: Sizes): Promise<FigureResult> {
       ratio: null,
       goal: 'near 0 (no leak)',
       met: judged ? of('parley', 'heapGrowthPerCycleKiB').median < leakThresholdKiB : null,
-      note: `mean over ${CHECK_CYCLES} more cycles after the first; a leak of n bytes per connection shows as ${count.toLocaleString('en')} × n here, so the threshold, ${leakThresholdKiB} KiB, is 50 bytes per connection`,
+      note: `mean over ${sizes.quick ? 1 : 2} more cycles after the first; a leak of n bytes per connection shows as ${count.toLocaleString('en')} × n here, so the threshold, ${leakThresholdKiB} KiB, is 50 bytes per connection`,
     },
   ];
   return { name: 'connections', rows, details: { count, rounds } };
