@@ -30,6 +30,8 @@ export interface Config {
     wsMaxConnectionsPerUser: number;
   };
   wsPingIntervalMs: number;
+  /** Presence changes are coalesced over this window into one frame per socket. */
+  presenceBatchMs: number;
   /** Outgoing bytes queued for one socket before it is closed as a slow consumer. */
   wsMaxBufferedBytes: number;
   ice: { stunUrls: string[]; turnUrls: string[]; turnSecret: string | null; turnTtlSeconds: number; transportPolicy: 'all' | 'relay' };
@@ -154,6 +156,7 @@ export function loadConfig(env: Env = process.env): Config {
       wsMaxConnectionsPerUser: int(env, 'WS_MAX_CONNECTIONS_PER_USER', 10, 1, 100_000),
     },
     wsPingIntervalMs: int(env, 'WS_PING_INTERVAL_MS', 30_000, 100, 600_000),
+    presenceBatchMs: int(env, 'PRESENCE_BATCH_MS', 250, 0, 10_000),
     wsMaxBufferedBytes: int(env, 'WS_MAX_BUFFERED_BYTES', 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     ice: {
       stunUrls: list(env, 'STUN_URLS'),

@@ -44,12 +44,39 @@ describe('connecting', () => {
     const [alice, bob] = await Promise.all([createUser(server), createUser(server)]);
     const aliceWs = await connect(server, alice);
     const bobTab1 = await connect(server, bob);
-    expect((await aliceWs.next('presence')).payload).toEqual({ userId: bob.id, online: true });
+    const online = await aliceWs.next('presence', (m) => m.payload.online.includes(bob.id));
+    expect(online.payload.offline).toEqual([]);
+    aliceWs.drain();
+    // A second tab, and closing one of two, change nothing others can see.
     const bobTab2 = await connect(server, bob);
     await bobTab1.close();
-    await aliceWs.expectNone('presence', 200);
+    await aliceWs.expectNone('presence', 500);
     await bobTab2.close();
-    expect((await aliceWs.next('presence')).payload).toEqual({ userId: bob.id, online: false });
+    expect((await aliceWs.next('presence')).payload).toEqual({ online: [], offline: [bob.id] });
+  });
+
+  it('coalesces a burst of arrivals into one presence frame per socket', async () => {
+    const server = await startServer({ PRESENCE_BATCH_MS: '1500' });
+    const observer = await createUser(server);
+    const others = await Promise.all(Array.from({ length: 20 }, () => createUser(server)));
+    const observerWs = await connect(server, observer);
+    // The observer's own arrival opens a window; let it pass.
+    await observerWs.next('presence', (m) => m.payload.online.includes(observer.id), 3000);
+    await Promise.all(others.map((user) => connect(server, user)));
+    const batch = await observerWs.next('presence', undefined, 3000);
+    expect([...batch.payload.online].sort()).toEqual(others.map((u) => u.id).sort());
+    expect(batch.payload.offline).toEqual([]);
+    await observerWs.expectNone('presence', 1600);
+  });
+
+  it('announces only the latest state of a user who came and went within one window', async () => {
+    const server = await startServer({ PRESENCE_BATCH_MS: '400' });
+    const [alice, bob] = await Promise.all([createUser(server), createUser(server)]);
+    const aliceWs = await connect(server, alice);
+    await aliceWs.next('presence', (m) => m.payload.online.includes(alice.id));
+    const bobWs = await connect(server, bob);
+    await bobWs.close();
+    expect((await aliceWs.next('presence')).payload).toEqual({ online: [], offline: [bob.id] });
   });
 
   it('closes a connection over the per-user cap with 4029', async () => {
@@ -75,11 +102,10 @@ describe('connecting', () => {
     const [alice, bob] = await Promise.all([createUser(server), createUser(server)]);
     const aliceWs = await connect(server, alice);
     const bobWs = await connect(server, bob);
-    await aliceWs.next('presence', (m) => m.payload.online);
+    await aliceWs.next('presence', (m) => m.payload.online.includes(bob.id));
     // Stop reading: pings go unanswered, as with a peer whose network vanished.
     (bobWs.socket as unknown as { _socket: { pause(): void } })._socket.pause();
-    const offline = await aliceWs.next('presence', (m) => !m.payload.online, 2000);
-    expect(offline.payload.userId).toBe(bob.id);
+    await aliceWs.next('presence', (m) => m.payload.offline.includes(bob.id), 2000);
   });
 });
 

@@ -102,7 +102,14 @@ export const HelloMessage = message(
   'hello',
   Type.Object({ connectionId: Type.String(), userId: Uuid, username: Type.String() }),
 );
-export const PresenceMessage = message('presence', Type.Object({ userId: Uuid, online: Type.Boolean() }));
+/**
+ * Who came online or went offline since the last `presence` frame. The server coalesces changes over a short window
+ * (`PRESENCE_BATCH_MS`) into one frame for every socket; each id is in at most one list, holding its latest state.
+ */
+export const PresenceMessage = message(
+  'presence',
+  Type.Object({ online: Type.Array(Uuid), offline: Type.Array(Uuid) }),
+);
 export const ErrorMessage = message(
   'error',
   Type.Object({ code: Type.Enum(ERROR_CODES), message: Type.String(), callId: Type.Optional(Type.String()) }),

@@ -3,7 +3,11 @@ import { CLOSE_CODES } from '@parley/protocol';
 import type { WebSocket } from 'ws';
 import type { Metrics } from '../observability/metrics.js';
 import type { ConnectionRef, Delivery } from './delivery.js';
+import type { PresenceSink } from './presence.js';
 import type { TokenBucket } from './token-bucket.js';
+
+/** `ws` sends a Buffer as a binary frame unless told otherwise; every Parley frame is JSON text. */
+const TEXT_FRAME = { binary: false } as const;
 
 export interface Connection extends ConnectionRef {
   readonly username: string;
@@ -19,7 +23,7 @@ export interface Connection extends ConnectionRef {
  * Who is connected: users to their sockets, and delivery to them. Knows nothing about calls. Every send checks the
  * socket's outgoing buffer so a client that stops reading cannot make the server hold unbounded memory.
  */
-export class SignalingHub implements Delivery {
+export class SignalingHub implements Delivery, PresenceSink {
   private readonly connections = new Map<string, Connection>();
   private readonly byUser = new Map<string, Set<Connection>>();
   private heartbeat: NodeJS.Timeout | undefined;
@@ -91,16 +95,13 @@ export class SignalingHub implements Delivery {
     return conn !== undefined && this.send(conn, text);
   }
 
-  /** To every connection but the given user's own. Serialised once. */
-  broadcast(message: ServerMessage, exceptUserId?: string): void {
-    const text = JSON.stringify(message);
-    for (const [userId, mine] of this.byUser) {
-      if (userId === exceptUserId) continue;
-      for (const conn of mine) this.send(conn, text);
-    }
+  /** One encoded text frame to every open connection (presence batches). */
+  broadcastEncoded(frame: Buffer): void {
+    for (const conn of this.connections.values()) this.send(conn, frame);
   }
 
-  send(conn: Connection, text: string): boolean {
+  /** Sends a text frame: a string, or its UTF-8 bytes when they are at hand (no re-encoding per socket). */
+  send(conn: Connection, data: string | Buffer): boolean {
     const { socket } = conn;
     if (socket.readyState !== socket.OPEN) return false;
     if (socket.bufferedAmount > this.limits.maxBufferedBytes) {
@@ -109,7 +110,7 @@ export class SignalingHub implements Delivery {
       setTimeout(() => socket.terminate(), 1000).unref();
       return false;
     }
-    socket.send(text);
+    socket.send(data, TEXT_FRAME);
     return true;
   }
 

@@ -5,6 +5,7 @@ import type { RawData, WebSocket } from 'ws';
 import { AppError, errorBody } from '../http/errors.js';
 import type { PublicUser } from '../users/repository.js';
 import type { Connection } from './hub.js';
+import { PresenceFeed } from './presence.js';
 import { TokenBucket } from './token-bucket.js';
 
 declare module 'fastify' {
@@ -34,6 +35,8 @@ function tokenOf(request: FastifyRequest): string | undefined {
  */
 export const signalingRoutes: FastifyPluginAsync = async (app) => {
   const { hub, calls, config, metrics } = app.parley;
+  const presence = new PresenceFeed(hub, config.presenceBatchMs);
+  app.addHook('preClose', async () => presence.stop());
 
   const sendError = (conn: Connection, code: ErrorCode, message: string, callId?: string) => {
     metrics.rejectedFrames.inc({ code });
@@ -127,11 +130,11 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
       clearTimeout(expiry);
       const { lastForUser } = hub.remove(conn);
       calls.connectionClosed(conn);
-      if (lastForUser) hub.broadcast({ type: 'presence', payload: { userId: conn.userId, online: false } });
+      if (lastForUser) presence.changed(conn.userId, false);
       app.log.debug({ ...where, code }, 'socket closed');
     });
     hub.send(conn, JSON.stringify({ type: 'hello', payload: { connectionId: conn.id, userId: conn.userId, username: conn.username } } satisfies ServerMessage));
-    if (added.firstForUser) hub.broadcast({ type: 'presence', payload: { userId: conn.userId, online: true } }, conn.userId);
+    if (added.firstForUser) presence.changed(conn.userId, true);
     calls.connectionOpened(conn);
     app.log.debug(where, 'socket opened');
   };

@@ -271,7 +271,7 @@ export function handleServerMessage(message: ServerMessage): void {
       onHello();
       return;
     case 'presence':
-      setPresence(message.payload.userId, message.payload.online);
+      setPresence(message.payload, selfId());
       return;
     case 'call:incoming':
       onIncoming(message);
@@ -313,6 +313,11 @@ function bufferEarly(message: ServerMessage): boolean {
     return true;
   }
   return false;
+}
+
+function selfId(): string | undefined {
+  const session = useSessionStore.getState();
+  return session.status === 'authenticated' ? session.user?.id : undefined;
 }
 
 function onHello(): void {

@@ -29,14 +29,39 @@ export async function loadUsers(): Promise<void> {
 
 let reloadTimer: ReturnType<typeof setTimeout> | undefined;
 
-/** A `presence` event. Someone we have never seen (they registered after we loaded the list) triggers a reload. */
-export function setPresence(userId: string, online: boolean): void {
+export interface PresenceChanges {
+  online: readonly string[];
+  offline: readonly string[];
+}
+
+/**
+ * The list with a `presence` batch applied, and whether it named someone the list does not have (they registered
+ * after we loaded it). Our own id is never in the list and is not news.
+ */
+export function applyPresence(
+  users: readonly UserListItem[],
+  changes: PresenceChanges,
+  selfId: string | undefined,
+): { users: UserListItem[]; unknown: boolean } {
+  const next = new Map<string, boolean>();
+  for (const id of changes.online) next.set(id, true);
+  for (const id of changes.offline) next.set(id, false);
+  if (selfId !== undefined) next.delete(selfId);
+  const updated = users.map((u) => {
+    const online = next.get(u.id);
+    if (online === undefined) return u;
+    next.delete(u.id);
+    return online === u.online ? u : { ...u, online };
+  });
+  return { users: updated, unknown: next.size > 0 };
+}
+
+/** A `presence` batch. Someone we have never seen triggers a (debounced) reload of the list. */
+export function setPresence(changes: PresenceChanges, selfId: string | undefined): void {
   const { users, status } = useUsersStore.getState();
-  if (users.some((u) => u.id === userId)) {
-    useUsersStore.setState({ users: users.map((u) => (u.id === userId ? { ...u, online } : u)) });
-    return;
-  }
-  if (status === 'ready' || status === 'error') {
+  const applied = applyPresence(users, changes, selfId);
+  if (applied.users.some((u, i) => u !== users[i])) useUsersStore.setState({ users: applied.users });
+  if (applied.unknown && (status === 'ready' || status === 'error')) {
     clearTimeout(reloadTimer);
     reloadTimer = setTimeout(() => void loadUsers(), 200);
   }

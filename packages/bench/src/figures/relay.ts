@@ -142,7 +142,7 @@ async function relayAt(n: number, sizes: Sizes, timing: { warmupMs: number; dura
         parley: spread([setupP.ms / 1000]),
         baseline: spread([setupB.ms / 1000]),
         ratio: ratioOf(spread([setupP.ms / 1000]), spread([setupB.ms / 1000])),
-        note: `Parley: sockets + POST /calls + call:accept in ${(setupP.callsMs / 1000).toFixed(1)} s, then the presence fan-out (${setupP.presenceFrames.toLocaleString('en')} frames: each user's first socket is announced to everyone online) until quiet; baseline: sockets only (CPU during Parley's set-up: ${cpuSummary([{ cpu: setupCpu }])})`,
+        note: `Parley: sockets + POST /calls + call:accept in ${(setupP.callsMs / 1000).toFixed(1)} s, then the presence fan-out (${setupP.presenceFrames.toLocaleString('en')} frames: each user's first socket is announced to everyone online, coalesced per 250 ms window) until quiet; baseline: sockets only (CPU during Parley's set-up: ${cpuSummary([{ cpu: setupCpu }])})`,
       },
     ];
     return {
