@@ -236,7 +236,7 @@ export class CallService {
    * call and only from the sender's bound connection; while the other side is away the message is dropped (it
    * renegotiates when it is back).
    */
-  relay(conn: ConnectionRef, message: RelayedMessage, raw: string): void {
+  relay(conn: ConnectionRef, message: RelayedMessage, raw: Buffer): void {
     const callId = message.payload.callId;
     const call = this.requireLive(conn.userId, callId, 'hangup');
     const role = this.roleOf(call, conn.userId);

@@ -12,8 +12,8 @@ export interface Delivery {
   toUser(userId: string, message: ServerMessage, exceptConnectionId?: string): void;
   /** To one connection, if it is still open; false when it is not. */
   toConnection(connectionId: string, message: ServerMessage): boolean;
-  /** Forwards an already-validated frame as is. */
-  rawToConnection(connectionId: string, text: string): boolean;
+  /** Forwards an already-validated frame as is: the bytes received, not re-encoded. */
+  rawToConnection(connectionId: string, frame: Buffer): boolean;
   isOpen(connectionId: string): boolean;
   ownerOf(connectionId: string): string | undefined;
 }

@@ -48,7 +48,7 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
   // path at tens of thousands of frames/s; one frame in 16 is plenty for the latency distribution.
   let relayedFrames = 0;
 
-  const dispatch = (conn: Connection, message: ClientMessage, text: string): void => {
+  const dispatch = (conn: Connection, message: ClientMessage, frame: Buffer): void => {
     switch (message.type) {
       case 'call:accept':
         return calls.accept(conn, message.payload.callId);
@@ -59,9 +59,9 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
       case 'webrtc:offer':
       case 'webrtc:answer':
       case 'webrtc:ice-candidate': {
-        if ((relayedFrames++ & 15) !== 0) return calls.relay(conn, message, text);
+        if ((relayedFrames++ & 15) !== 0) return calls.relay(conn, message, frame);
         const started = performance.now();
-        calls.relay(conn, message, text);
+        calls.relay(conn, message, frame);
         metrics.relayLatency.observe((performance.now() - started) / 1000);
         return;
       }
@@ -81,12 +81,12 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
     }
     conn.throttled = 0;
     if (isBinary) return sendError(conn, 'VALIDATION_FAILED', 'Binary frames are not accepted; send JSON text');
-    // `ws` hands over a Buffer (binaryType 'nodebuffer'); `Buffer.from` on it would copy every frame once more.
-    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
-    const decoded = decodeClientMessage(text);
+    // `ws` hands over a Buffer (binaryType 'nodebuffer'). A relayed frame is forwarded as these very bytes.
+    const frame = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    const decoded = decodeClientMessage(frame.toString('utf8'));
     if (!decoded.ok) return sendError(conn, decoded.code, decoded.error, decoded.callId);
     try {
-      dispatch(conn, decoded.message, text);
+      dispatch(conn, decoded.message, frame);
     } catch (error) {
       if (error instanceof AppError) return sendError(conn, error.code, error.message, error.callId);
       app.log.error({ err: error, userId: conn.userId, type: decoded.message.type }, 'signaling handler failed');
@@ -105,6 +105,8 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
       userId: session.user.id,
       username: session.user.username,
       socket,
+      transport: request.raw.socket,
+      corked: false,
       bucket: new TokenBucket(config.rateLimits.wsMessageBurst, config.rateLimits.wsMessagesPerSecond),
       throttled: 0,
       alive: true,
