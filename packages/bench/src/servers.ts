@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '@parley/server/dist/db/client.js';
@@ -76,8 +76,22 @@ export interface ParleyOptions {
 }
 
 /**
- * The production build (`apps/server/dist/server.js`, NODE_ENV=production) on a free loopback port with a fresh
- * database in a temp folder. The probe is preloaded for memory and profiles; `--expose-gc` lets it force a GC.
+ * The Node flags of the server's `start` script (`node <flags> dist/server.js` in apps/server/package.json), so the
+ * bench runs the server as `pnpm start` does.
+ */
+function startScriptFlags(root: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
+  const words = (pkg.scripts?.start ?? '').trim().split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/server.js') {
+    throw new Error(`expected the server's start script to be "node [flags] dist/server.js", found "${pkg.scripts?.start}"`);
+  }
+  return words.slice(1, -1);
+}
+
+/**
+ * The production build (`apps/server/dist/server.js`, NODE_ENV=production, the start script's Node flags) on a
+ * free loopback port with a fresh database in a temp folder. The probe is preloaded for memory and profiles;
+ * `--expose-gc` lets it force a GC.
  */
 export async function startParley(options: ParleyOptions = {}): Promise<ParleyServer> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
@@ -90,7 +104,7 @@ export async function startParley(options: ParleyOptions = {}): Promise<ParleySe
     name: 'parley-server',
     script: join(root, 'dist/server.js'),
     cwd: root,
-    nodeArgs: ['--expose-gc', '--import', probePath, ...(options.nodeArgs ?? [])],
+    nodeArgs: [...startScriptFlags(root), '--expose-gc', '--import', probePath, ...(options.nodeArgs ?? [])],
     ...(options.nice === undefined ? {} : { nice: options.nice }),
     env: {
       NODE_ENV: 'production',
