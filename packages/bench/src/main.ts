@@ -1,7 +1,7 @@
 /**
- * `pnpm bench [--quick] [--only relay,rest,…] [--rounds N] [--profile]`: measures the production build of Parley
- * next to bare-metal baselines, in one run on this machine, and writes `bench-results/<date>.json` and
- * `bench-results/latest.md`. Exits non-zero only when a figure crashes; a missed goal is reported, not fatal.
+ * `pnpm bench [--quick] [--only relay,rest,…] [--rounds N] [--profile] [--relay-sizes 100,1000]`: measures the
+ * production build of Parley next to bare-metal baselines, in one run on this machine, and writes
+ * `bench-results/<date>.json` and `bench-results/latest.md`. Exits non-zero only when a figure crashes; a missed goal is reported, not fatal.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     rounds: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    'relay-sizes': { type: 'string' },
     'no-write': { type: 'boolean', default: false },
   },
   allowPositionals: false,
@@ -39,6 +40,8 @@ const { values } = parseArgs({
 const quick = values.quick ?? false;
 const selected = values.only ? values.only.split(',').map((s) => s.trim()) : Object.keys(FIGURES);
 for (const name of selected) if (!FIGURES[name]) throw new Error(`unknown figure "${name}"; known: ${Object.keys(FIGURES).join(', ')}`);
+const relaySizes = values['relay-sizes'] ? values['relay-sizes'].split(',').map((s) => Number(s.trim())) : null;
+for (const n of relaySizes ?? []) if (!Number.isInteger(n) || n < 2 || n % 2 !== 0) throw new Error(`--relay-sizes: "${n}" is not an even socket count ≥ 2`);
 const resultsDir = join(repoRoot, 'bench-results');
 const profileDir = values.profile ? join(resultsDir, 'profiles') : null;
 if (profileDir) mkdirSync(profileDir, { recursive: true });
@@ -46,6 +49,7 @@ const sizes: Sizes = {
   quick,
   rounds: values.rounds ? Number(values.rounds) : quick ? 1 : 3,
   profileDir,
+  relaySizes,
   guard: quick ? { quietWaitMs: 0, retries: 0 } : { quietWaitMs: 20_000, retries: 1 },
 };
 

@@ -36,6 +36,8 @@ export interface Sizes {
   quick: boolean;
   rounds: number;
   profileDir: string | null;
+  /** Socket counts the relay figure runs at (`--relay-sizes`); null: the defaults. */
+  relaySizes: number[] | null;
   /** How each measured phase guards against a busy machine (see `measured`). */
   guard: { quietWaitMs: number; retries: number };
 }

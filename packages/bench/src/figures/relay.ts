@@ -21,7 +21,7 @@ interface Target {
 const IN_FLIGHT = 2000;
 
 export async function relayFigure(sizes: Sizes): Promise<FigureResult> {
-  const connections = sizes.quick ? [100] : [100, 1000, 5000];
+  const connections = sizes.relaySizes ?? (sizes.quick ? [100] : [100, 1000, 5000]);
   const timing = sizes.quick ? { warmupMs: 200, durationMs: 700 } : { warmupMs: 1000, durationMs: 4000 };
   const rows: Row[] = [];
   const details: unknown[] = [];
