@@ -8,6 +8,15 @@ export interface PublicUser {
   username: string;
 }
 
+/**
+ * How often `findById` asks SQLite whether another connection (the operator CLI's `parley delete-user`, another
+ * process) has committed a change, which drops every cached user. `PRAGMA data_version` opens a read transaction
+ * (~2 µs of file-lock syscalls, as much as the lookup it saves), so it is asked at most this often, not per call:
+ * a user deleted from another process can authenticate for at most this long afterwards. Deletions through this
+ * repository (this process) take effect at once.
+ */
+export const FOREIGN_WRITE_CHECK_MS = 100;
+
 export type CreateUserResult = { ok: true; user: PublicUser } | { ok: false; reason: 'taken' };
 
 export class UserRepository {
@@ -16,13 +25,25 @@ export class UserRepository {
    * and preparing the statement each time cost ~10× the lookup itself.
    */
   private readonly byId;
+  /**
+   * Users found by id. Users are never changed, only created and deleted, so an entry is stale only once its user
+   * is deleted: by `delete` here (evicted at once) or by another connection (seen through `data_version`).
+   * Misses are not cached. Entries are frozen. Bounded: past `maxCachedUsers` the oldest entry goes.
+   */
+  private readonly cache = new Map<string, PublicUser>();
+  private lastDataVersion: number;
+  private nextForeignWriteCheck = 0;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly maxCachedUsers = 10_000,
+  ) {
     this.byId = db
       .select({ id: users.id, username: users.username })
       .from(users)
       .where(eq(users.id, sql.placeholder('id')))
       .prepare();
+    this.lastDataVersion = this.dataVersion();
   }
 
   create(username: string, passwordHash: string, now = Date.now()): CreateUserResult {
@@ -40,8 +61,35 @@ export class UserRepository {
     return this.db.select().from(users).where(eq(users.usernameKey, username.toLowerCase())).get();
   }
 
-  findById(id: string): PublicUser | undefined {
-    return this.byId.get({ id });
+  findById(id: string, now = Date.now()): PublicUser | undefined {
+    if (now >= this.nextForeignWriteCheck) this.checkForeignWrites(now);
+    const cached = this.cache.get(id);
+    if (cached !== undefined) return cached;
+    const found = this.byId.get({ id });
+    if (found === undefined) return undefined;
+    // Shared by every request of this user from now on: frozen, so no caller can change it for the others.
+    const user = Object.freeze(found);
+    if (this.cache.size >= this.maxCachedUsers) {
+      const oldest = this.cache.keys().next();
+      if (!oldest.done) this.cache.delete(oldest.value);
+    }
+    this.cache.set(id, user);
+    return user;
+  }
+
+  /** Changes whenever another connection commits (not on this connection's own commits). */
+  private dataVersion(): number {
+    return this.db.get<{ data_version: number }>(sql`PRAGMA data_version`).data_version;
+  }
+
+  /** Drops the cached users when another connection has committed since the last check. */
+  private checkForeignWrites(now: number): void {
+    this.nextForeignWriteCheck = now + FOREIGN_WRITE_CHECK_MS;
+    const version = this.dataVersion();
+    if (version !== this.lastDataVersion) {
+      this.lastDataVersion = version;
+      this.cache.clear();
+    }
   }
 
   /** Everyone but `exceptId`, sorted by name, optionally by case-insensitive prefix. */
@@ -58,6 +106,8 @@ export class UserRepository {
   }
 
   delete(id: string): boolean {
-    return this.db.delete(users).where(eq(users.id, id)).run().changes === 1;
+    const deleted = this.db.delete(users).where(eq(users.id, id)).run().changes === 1;
+    this.cache.delete(id);
+    return deleted;
   }
 }
