@@ -1,8 +1,9 @@
 import fastifyJwt from '@fastify/jwt';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../http/errors.js';
 import type { PublicUser, UserRepository } from '../users/repository.js';
+import { VerifiedTokenCache, type VerifiedToken } from './token-cache.js';
 
 declare module '@fastify/jwt' {
   interface FastifyJWT {
@@ -14,7 +15,7 @@ declare module '@fastify/jwt' {
 declare module 'fastify' {
   interface FastifyInstance {
     /** onRequest hook for routes that need a logged-in user; sets `request.user`. */
-    authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    authenticate: (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
     /** Checks a raw token (WebSocket upgrade); the user, or undefined. */
     userFromToken: (token: string) => { user: PublicUser; expiresAt: number } | undefined;
   }
@@ -24,37 +25,71 @@ export interface AuthOptions {
   secret: string;
   expiresInSeconds: number;
   users: UserRepository;
+  /** How many verified tokens to remember (default 10 000). */
+  tokenCacheSize?: number;
 }
+
+/**
+ * The token of an `Authorization: Bearer <token>` header, read exactly as `request.jwtVerify()` of @fastify/jwt
+ * reads it (scheme case-insensitive, exactly one space, a non-empty token); undefined otherwise.
+ */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  // The usual form, without the regular expression: one space after `Bearer`, no other space.
+  if (header.startsWith('Bearer ')) return header.length > 7 && header.indexOf(' ', 7) === -1 ? header.slice(7) : undefined;
+  if (!/^Bearer\s/i.test(header)) return undefined;
+  const parts = header.split(' ');
+  return parts.length === 2 && parts[1] ? parts[1] : undefined;
+}
+
+const unauthorized = () => new AppError('UNAUTHORIZED', 'A valid access token is required');
 
 /**
  * JWT sessions, HS256 only (no `alg: none`, no algorithm confusion). A token stops working when it expires or when
  * its user is deleted.
+ *
+ * Every request carries the same token many times over, so a verified token is remembered until it expires
+ * (`VerifiedTokenCache`), and the user behind it is looked up through `UserRepository.findById`, which caches
+ * users but sees deletions (see there).
  */
 export const authPlugin = fp<AuthOptions>(
-  async (app, { secret, expiresInSeconds, users }) => {
+  async (app, { secret, expiresInSeconds, users, tokenCacheSize = 10_000 }) => {
     await app.register(fastifyJwt, {
       secret,
       sign: { algorithm: 'HS256', expiresIn: expiresInSeconds },
       verify: { algorithms: ['HS256'] },
     });
 
-    app.decorate('authenticate', async (request: FastifyRequest) => {
-      let payload: { sub: string };
+    const verified = new VerifiedTokenCache(tokenCacheSize);
+
+    /** The token's subject and expiry when its signature and claims verify (or verified before and it has not expired). */
+    function verifyToken(token: string): VerifiedToken | undefined {
+      const cached = verified.get(token);
+      if (cached !== undefined) return cached;
+      let payload: { sub?: unknown; exp?: unknown; nbf?: unknown };
       try {
-        payload = await request.jwtVerify<{ sub: string }>();
+        payload = app.jwt.verify<{ sub?: unknown; exp?: unknown; nbf?: unknown }>(token);
       } catch {
-        throw new AppError('UNAUTHORIZED', 'A valid access token is required');
+        return undefined;
       }
-      const user = typeof payload.sub === 'string' ? users.findById(payload.sub) : undefined;
-      if (!user) throw new AppError('UNAUTHORIZED', 'A valid access token is required');
+      return verified.remember(token, payload);
+    }
+
+    app.decorate('authenticate', (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+      const token = bearerToken(request.headers.authorization);
+      const session = token === undefined ? undefined : verifyToken(token);
+      if (session === undefined) return done(unauthorized());
+      const user = users.findById(session.sub);
+      if (!user) return done(unauthorized());
       request.user = user;
+      done();
     });
 
     app.decorate('userFromToken', (token: string) => {
       try {
-        const payload = app.jwt.verify<{ sub: string; exp: number }>(token);
-        const user = typeof payload.sub === 'string' ? users.findById(payload.sub) : undefined;
-        return user && { user, expiresAt: payload.exp * 1000 };
+        const session = verifyToken(token);
+        const user = session && users.findById(session.sub);
+        return user && { user, expiresAt: session.expiresAt };
       } catch {
         return undefined;
       }
