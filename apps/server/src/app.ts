@@ -18,6 +18,7 @@ import { CallRepository } from './calls/repository.js';
 import { CallService } from './calls/service.js';
 import type { Config } from './config.js';
 import { migrationsFolder, openDatabase, type DbHandle } from './db/client.js';
+import { clientErrorHandler } from './http/client-error.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { AppError } from './http/errors.js';
 import { loggerOptions } from './http/logger.js';
@@ -71,6 +72,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logger: loggerOptions(config, options.logStream),
     genReqId: () => randomUUID(),
     bodyLimit: 16 * 1024,
+    clientErrorHandler,
     // Malformed URLs (bad %-escapes, over-long ids) are answered before routing: keep the error body contract.
     frameworkErrors: (_error, _request, reply: FastifyReply) =>
       reply.code(400).send(new AppError('VALIDATION_FAILED', 'The URL is malformed or too long').toBody()),
