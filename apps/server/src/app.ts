@@ -1,5 +1,4 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -63,6 +62,28 @@ function renderCsp(directives: Record<string, string[]>): string {
     .join('; ');
 }
 
+/**
+ * Every response's security headers as [name, value, name, value, …]: exactly what @fastify/helmet 13 sent with
+ * `permittedCrossDomainPolicies: false` and its CSP turned off (names keep helmet's capitals), then our CSP and
+ * permissions policy (camera and microphone are the product; everything else is off).
+ */
+function securityHeaderList(contentSecurityPolicy: string): readonly string[] {
+  return [
+    'Cross-Origin-Opener-Policy', 'same-origin',
+    'Cross-Origin-Resource-Policy', 'same-origin',
+    'Origin-Agent-Cluster', '?1',
+    'Referrer-Policy', 'no-referrer',
+    'Strict-Transport-Security', 'max-age=31536000; includeSubDomains',
+    'X-Content-Type-Options', 'nosniff',
+    'X-DNS-Prefetch-Control', 'off',
+    'X-Download-Options', 'noopen',
+    'X-Frame-Options', 'SAMEORIGIN',
+    'X-XSS-Protection', '0',
+    'content-security-policy', contentSecurityPolicy,
+    'permissions-policy', 'camera=(self), microphone=(self), display-capture=(self), geolocation=()',
+  ];
+}
+
 const expectedMigrations = JSON.parse(readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8')).entries.length as number;
 
 /** Builds the whole server — REST, WebSocket, SPA — without listening. Tests, the CLI and `server.ts` share it. */
@@ -100,43 +121,38 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const loginThrottle = new LoginThrottle(config.rateLimits.loginFailuresPerUsername, config.rateLimits.loginFailureWindowMs);
   app.decorate('parley', { config, database, users, calls, hub, hasher, loginThrottle, metrics });
 
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
   app.addHook('preClose', async () => {
     hub.closeAll(CLOSE_CODES.GOING_AWAY, 'Server shutting down');
     calls.shutdown();
   });
   app.addHook('onClose', async () => database.close());
 
-  // @fastify/helmet rebuilds and re-validates the CSP on every request (~15% of a simple route's CPU in the bench);
-  // the policy never changes, so it is rendered once here and every response gets it as a plain header.
-  const contentSecurityPolicy = renderCsp({
-    'default-src': ["'self'"],
-    'script-src': ["'self'"],
-    'script-src-attr': ["'none'"],
-    'style-src': ["'self'"],
-    'img-src': ["'self'", 'data:', 'blob:'],
-    'media-src': ["'self'", 'blob:'],
-    'connect-src': ["'self'"],
-    // helmet's default would allow fonts from any https origin; the app ships its own.
-    'font-src': ["'self'"],
-    'object-src': ["'none'"],
-    'frame-ancestors': ["'none'"],
-    'base-uri': ["'self'"],
-    'form-action': ["'self'"],
-  });
-  await app.register(helmet, {
-    contentSecurityPolicy: false,
-    // Camera and microphone are the product; everything else is off.
-    permittedCrossDomainPolicies: false,
-  });
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.raw.setHeader('content-security-policy', contentSecurityPolicy);
+  // The security headers never change, so they are one precomputed list set by a single synchronous hook, with the
+  // request id: no per-request middleware chain or async hooks. Global onRequest hooks run for every routed request
+  // (404s included) before any route's own hooks (authentication), so every answer but a malformed-URL 400
+  // (answered before routing, as before) carries them. Routes may still override one (swagger-ui's own CSP on /docs).
+  const securityHeaders = securityHeaderList(
+    renderCsp({
+      'default-src': ["'self'"],
+      'script-src': ["'self'"],
+      'script-src-attr': ["'none'"],
+      'style-src': ["'self'"],
+      'img-src': ["'self'", 'data:', 'blob:'],
+      'media-src': ["'self'", 'blob:'],
+      'connect-src': ["'self'"],
+      // helmet's default would allow fonts from any https origin; the app ships its own.
+      'font-src': ["'self'"],
+      'object-src': ["'none'"],
+      'frame-ancestors': ["'none'"],
+      'base-uri': ["'self'"],
+      'form-action': ["'self'"],
+    }),
+  );
+  app.addHook('onRequest', (request, reply, done) => {
+    const raw = reply.raw;
+    for (let i = 0; i < securityHeaders.length; i += 2) raw.setHeader(securityHeaders[i]!, securityHeaders[i + 1]!);
+    raw.setHeader('x-request-id', request.id);
     done();
-  });
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('permissions-policy', 'camera=(self), microphone=(self), display-capture=(self), geolocation=()');
   });
   if (config.corsOrigins.length > 0) await app.register(cors, { origin: config.corsOrigins, credentials: false });
   await app.register(rateLimit, {
