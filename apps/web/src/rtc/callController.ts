@@ -12,6 +12,7 @@ import { IceConfigSource } from './iceConfig';
 import { acquireLocalMedia, acquireScreen, acquireTrack, listDevices } from './media';
 import { holdsRemoteHangup, MEDIA_WATCH_OFF, REMOTE_END_SETTLE_MS, watchMedia, type MediaWatch, type MediaWatchEvent } from './mediaWatchdog';
 import { describeSelectedPair, extractSample, QualityTracker, summarizeInbound, type InboundSummary, type SelectedPair } from './quality';
+import { persistCall, readActiveCall, readDevicePreferences, readDialingCall, saveDevicePreferences } from './persistence';
 import { playTone } from './tones';
 
 /**
@@ -36,19 +37,9 @@ import { playTone } from './tones';
  * moment before ours, and then both people should read the same reason.
  */
 
-const ACTIVE_CALL_KEY = 'parley.activeCall';
-/** A call this tab was placing: a reload while it rings cancels it rather than leaving the callee ringing. */
-const DIALING_KEY = 'parley.dialingCall';
-const DEVICE_KEY = 'parley.devices';
 const STATS_INTERVAL_MS = 1_000;
 const REJOIN_TIMEOUT_MS = 8_000;
 
-interface StoredCall {
-  callId: string;
-  role: CallRole;
-  peer: Peer;
-  answeredAt: number | null;
-}
 
 let session: CallSession | null = null;
 /** Bumped whenever a connection is opened or closed, so a slow `openSession` can tell it was overtaken. */
@@ -621,28 +612,6 @@ async function refreshDevices(): Promise<void> {
   });
 }
 
-function readDevicePreferences(): { audio: string | null; video: string | null } {
-  try {
-    const raw = localStorage.getItem(DEVICE_KEY);
-    const value: unknown = raw ? JSON.parse(raw) : null;
-    if (typeof value === 'object' && value !== null) {
-      const { audio, video } = value as Record<string, unknown>;
-      return { audio: typeof audio === 'string' ? audio : null, video: typeof video === 'string' ? video : null };
-    }
-  } catch {
-    // Fall through to the defaults.
-  }
-  return { audio: null, video: null };
-}
-
-function saveDevicePreferences(prefs: { audio: string | null; video: string | null }): void {
-  try {
-    localStorage.setItem(DEVICE_KEY, JSON.stringify(prefs));
-  } catch {
-    // Not remembered; harmless.
-  }
-}
-
 function stopLocalMedia(): void {
   for (const track of [local.audio, local.camera, local.screen]) track?.stop();
   local = { audio: null, camera: null, screen: null };
@@ -702,52 +671,6 @@ function teardown(): void {
   });
 }
 
-// ---------------------------------------------------------------- persistence across reloads
-
-function persistActiveCall(): void {
-  const call = getCall();
-  try {
-    if (call.phase === 'connecting' || call.phase === 'connected') {
-      const stored: StoredCall = { callId: call.callId, role: call.role, peer: call.peer, answeredAt: call.answeredAt };
-      sessionStorage.setItem(ACTIVE_CALL_KEY, JSON.stringify(stored));
-    } else {
-      sessionStorage.removeItem(ACTIVE_CALL_KEY);
-    }
-    if (call.phase === 'outgoing' && call.callId) sessionStorage.setItem(DIALING_KEY, call.callId);
-    else sessionStorage.removeItem(DIALING_KEY);
-  } catch {
-    // Without sessionStorage a reload simply ends the call after the grace period.
-  }
-}
-
-function readActiveCall(): StoredCall | null {
-  try {
-    const raw = sessionStorage.getItem(ACTIVE_CALL_KEY);
-    if (!raw) return null;
-    const value = JSON.parse(raw) as Partial<StoredCall> | null;
-    if (
-      value &&
-      typeof value.callId === 'string' &&
-      (value.role === 'caller' || value.role === 'callee') &&
-      typeof value.peer?.id === 'string' &&
-      typeof value.peer.username === 'string'
-    ) {
-      return { callId: value.callId, role: value.role, peer: value.peer, answeredAt: typeof value.answeredAt === 'number' ? value.answeredAt : null };
-    }
-  } catch {
-    // Corrupt entry: ignore it.
-  }
-  return null;
-}
-
-function readDialingCall(): string | null {
-  try {
-    return sessionStorage.getItem(DIALING_KEY);
-  } catch {
-    return null;
-  }
-}
-
 // ---------------------------------------------------------------- wiring
 
 /**
@@ -802,7 +725,7 @@ export function startCallController(): void {
 
   useCallStore.subscribe((state, previous) => {
     if (state.call === previous.call) return;
-    persistActiveCall();
+    persistCall(getCall());
     // A side off signaling: media cannot be expected; the server's grace period decides, and a fresh connection
     // (with a fresh bound) opens when both are back.
     const { call } = state;
@@ -857,6 +780,6 @@ export function startCallController(): void {
     void startLocalMedia();
     if (signaling.status.state === 'open') void rejoin(stored.callId);
   } else {
-    persistActiveCall();
+    persistCall(getCall());
   }
 }
