@@ -165,36 +165,44 @@ function checker<T extends TSchema>(schema: T): () => Checker<Static<T>> {
   };
 }
 
-const clientChecker = checker(ClientMessage);
-const serverChecker = checker(ServerMessage);
-const clientTypes: ReadonlySet<string> = new Set(CLIENT_MESSAGE_TYPES);
-const serverTypes: ReadonlySet<string> = new Set(ServerMessage.anyOf.map((m) => m.properties.type.const));
+/** A message schema as `message()` builds it: an object whose `type` is a literal. */
+type MessageSchema = TSchema & { properties: { type: { const: string } } };
 
-function decode<M>(
-  text: string,
-  knownTypes: ReadonlySet<string>,
-  check: (value: unknown) => value is M,
-  describe: (value: unknown) => string,
-): DecodeResult<M> {
+/**
+ * One checker per message type. A frame is checked against the schema of the type it names, not against the whole
+ * union: a union check tries every member in turn (each listing the envelope's keys), so the relay's most frequent
+ * frame, the last member, paid for all the others.
+ */
+function checkersByType<M>(members: readonly MessageSchema[]): ReadonlyMap<string, () => Checker<M>> {
+  // Each member's static type is one case of M: its checker narrows to M.
+  return new Map(members.map((member) => [member.properties.type.const, checker(member) as () => Checker<M>]));
+}
+
+const clientCheckers = checkersByType<ClientMessage>(ClientMessage.anyOf);
+const serverCheckers = checkersByType<ServerMessage>(ServerMessage.anyOf);
+
+function decode<M>(text: string, checkers: ReadonlyMap<string, () => Checker<M>>): DecodeResult<M> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return { ok: false, code: 'INVALID_JSON', error: 'Frame is not valid JSON' };
   }
-  if (check(value)) return { ok: true, message: value };
   const envelope = isRecord(value) ? value : undefined;
   const type = envelope?.['type'];
-  const payload = envelope?.['payload'];
-  const callId = isRecord(payload) && typeof payload['callId'] === 'string' ? payload['callId'].slice(0, 64) : undefined;
-  if (typeof type !== 'string' || !knownTypes.has(type)) {
+  const checkerOf = typeof type === 'string' ? checkers.get(type) : undefined;
+  if (typeof type !== 'string' || checkerOf === undefined) {
     return {
       ok: false,
       code: 'UNKNOWN_MESSAGE_TYPE',
       error: typeof type === 'string' ? `Unknown message type "${type.slice(0, 64)}"` : 'Message needs a string "type"',
     };
   }
-  return { ok: false, code: 'VALIDATION_FAILED', error: `Invalid "${type}" message: ${describe(value)}`, ...(callId ? { callId } : {}) };
+  const { check, errors } = checkerOf();
+  if (check(value)) return { ok: true, message: value };
+  const payload = envelope?.['payload'];
+  const callId = isRecord(payload) && typeof payload['callId'] === 'string' ? payload['callId'].slice(0, 64) : undefined;
+  return { ok: false, code: 'VALIDATION_FAILED', error: `Invalid "${type}" message: ${firstError(errors(value))}`, ...(callId ? { callId } : {}) };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -208,19 +216,24 @@ function firstError(errors: readonly { instancePath: string; message: string }[]
 
 /** Parse and validate one client → server frame. Never throws. */
 export function decodeClientMessage(text: string): DecodeResult<ClientMessage> {
-  const { check, errors } = clientChecker();
-  return decode(text, clientTypes, check, (v) => firstError(errors(v)));
+  return decode(text, clientCheckers);
 }
 
 /** Parse and validate one server → client frame. Never throws. */
 export function decodeServerMessage(text: string): DecodeResult<ServerMessage> {
-  const { check, errors } = serverChecker();
-  return decode(text, serverTypes, check, (v) => firstError(errors(v)));
+  return decode(text, serverCheckers);
 }
 
 /** Type guards for already-parsed values. */
-export const isClientMessage = (value: unknown): value is ClientMessage => clientChecker().check(value);
-export const isServerMessage = (value: unknown): value is ServerMessage => serverChecker().check(value);
+function guard<M>(checkers: ReadonlyMap<string, () => Checker<M>>): (value: unknown) => value is M {
+  return (value): value is M => {
+    const type = isRecord(value) ? value['type'] : undefined;
+    const checkerOf = typeof type === 'string' ? checkers.get(type) : undefined;
+    return checkerOf !== undefined && checkerOf().check(value);
+  };
+}
+export const isClientMessage = guard(clientCheckers);
+export const isServerMessage = guard(serverCheckers);
 
 /** For exhaustive switches: `default: return assertNever(message)`. */
 export function assertNever(value: never): never {
