@@ -44,6 +44,33 @@ if (process.send && process.channel) {
       await session.post('Profiler.start');
       return true;
     },
+    async allocationStart() {
+      session = new Session();
+      session.connect();
+      await session.post('HeapProfiler.enable');
+      await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      return true;
+    },
+    /** Bytes allocated per function (self), from the sampling heap profiler, largest first. */
+    async allocationStop({ top = 25 }) {
+      if (!session) return null;
+      const { profile } = await session.post('HeapProfiler.stopSampling');
+      session.disconnect();
+      session = undefined;
+      const bySite = new Map();
+      const walk = (node) => {
+        const { functionName, url, lineNumber } = node.callFrame;
+        const self = node.selfSize ?? 0;
+        if (self > 0) {
+          const key = `${functionName || '(anonymous)'} ${url.split('/node_modules/').pop().split('/').slice(-2).join('/')}:${lineNumber + 1}`;
+          bySite.set(key, (bySite.get(key) ?? 0) + self);
+        }
+        for (const child of node.children ?? []) walk(child);
+      };
+      walk(profile.head);
+      const total = [...bySite.values()].reduce((a, b) => a + b, 0);
+      return { total, top: [...bySite.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([site, bytes]) => ({ site, bytes })) };
+    },
     async profileStop({ path }) {
       if (!session) return null;
       const { profile } = await session.post('Profiler.stop');

@@ -73,6 +73,8 @@ export interface ParleyOptions {
    */
   root?: string;
   nice?: number;
+  /** CPUs to pin the server to (`taskset -c`). */
+  cpus?: string;
 }
 
 /**
@@ -106,6 +108,7 @@ export async function startParley(options: ParleyOptions = {}): Promise<ParleySe
     cwd: root,
     nodeArgs: [...startScriptFlags(root), '--expose-gc', '--import', probePath, ...(options.nodeArgs ?? [])],
     ...(options.nice === undefined ? {} : { nice: options.nice }),
+    ...(options.cpus === undefined ? {} : { cpus: options.cpus }),
     env: {
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
@@ -138,16 +141,22 @@ export interface Baseline {
   stop(): Promise<void>;
 }
 
-async function startBaseline(name: string, script: string, ready: (port: number) => Promise<boolean>): Promise<Baseline> {
+async function startBaseline(name: string, script: string, ready: (port: number) => Promise<boolean>, cpus?: string): Promise<Baseline> {
   const port = await freePort();
-  const proc = spawnNode({ name, script: join(benchDir, script), args: [String(port)], nodeArgs: ['--expose-gc', '--import', probePath] });
+  const proc = spawnNode({
+    name,
+    script: join(benchDir, script),
+    args: [String(port)],
+    nodeArgs: ['--expose-gc', '--import', probePath],
+    ...(cpus === undefined ? {} : { cpus }),
+  });
   await waitFor(name, () => ready(port), 30_000, proc);
   return { proc, port, stop: () => proc.stop() };
 }
 
 /** The ~40-line `ws` relay (relay and connections figures). */
-export const startRawRelay = () =>
-  startBaseline('raw-relay', 'src/baselines/raw-relay.ts', async (port) => (await fetch(`http://127.0.0.1:${port}/`)).status === 426);
+export const startRawRelay = (cpus?: string) =>
+  startBaseline('raw-relay', 'src/baselines/raw-relay.ts', async (port) => (await fetch(`http://127.0.0.1:${port}/`)).status === 426, cpus);
 
 /** A bare Fastify server (REST figure). */
 export const startFastifyHello = () =>

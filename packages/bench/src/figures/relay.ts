@@ -73,25 +73,32 @@ async function relayAt(n: number, sizes: Sizes, timing: { warmupMs: number; dura
       }
     }
 
-    // CPU profiles of one extra saturation round each (not part of the figures): where the time goes per frame.
+    // CPU profiles of one extra round each at saturation and at the latency rate (not part of the figures): where
+    // the time goes per frame, when a TCP read carries many frames and when it carries one.
     const profile: Record<string, unknown> = {};
     if (sizes.profileDir && n === (sizes.quick ? 100 : 1000)) {
       for (const t of targets) {
-        const path = join(sizes.profileDir, `relay-${n}-${t.name}.cpuprofile`);
-        await t.server.request('profileStart', { intervalUs: 100 });
-        await sleep(300);
-        // No warm-up: every frame relayed while profiling is counted (the drain at the end is not, so µs/frame
-        // comes out slightly high).
-        const r = await t.load.request('saturate', { window, warmupMs: 0, durationMs: timing.durationMs });
-        await t.server.request('profileStop', { path });
-        const summary = summariseProfile(path, 30);
-        const perFrame = (ms: number) => (ms * 1000) / Math.max(1, r.received);
-        profile[t.name] = {
-          path,
-          rate: r.rate,
-          busyUsPerFrame: perFrame(summary.totalMs),
-          top: summary.functions.map((f) => ({ ...f, usPerFrame: perFrame(f.selfMs) })),
-        };
+        for (const mode of ['saturate', 'trickle'] as const) {
+          const path = join(sizes.profileDir, `relay-${n}-${mode}-${t.name}.cpuprofile`);
+          await t.server.request('profileStart', { intervalUs: 100 });
+          await sleep(300);
+          // No warm-up: every frame relayed while profiling is counted (the drain at the end is not, so µs/frame
+          // comes out slightly high).
+          const r =
+            mode === 'saturate'
+              ? await t.load.request('saturate', { window, warmupMs: 0, durationMs: timing.durationMs })
+              : await t.load.request('trickle', { rate, warmupMs: 0, durationMs: timing.durationMs });
+          await t.server.request('profileStop', { path });
+          const summary = summariseProfile(path, 30);
+          const frames: number = mode === 'saturate' ? r.received : r.samples;
+          const perFrame = (ms: number) => (ms * 1000) / Math.max(1, frames);
+          profile[`${t.name}-${mode}`] = {
+            path,
+            rate: mode === 'saturate' ? r.rate : r.deliveredPerSecond,
+            busyUsPerFrame: perFrame(summary.totalMs),
+            top: summary.functions.map((f) => ({ ...f, usPerFrame: perFrame(f.selfMs) })),
+          };
+        }
       }
     }
 
