@@ -109,6 +109,32 @@ describe('connecting', () => {
   });
 });
 
+describe('heartbeat', () => {
+  it('spreads the pings over the interval, keeps answering sockets and drops a silent one', async () => {
+    // 1 s interval: ten slices of 100 ms, each pinging a tenth of the sockets.
+    const server = await startServer({ WS_PING_INTERVAL_MS: '1000' });
+    const users = await Promise.all(Array.from({ length: 4 }, () => createUser(server)));
+    const clients = await Promise.all(users.flatMap((user) => [connect(server, user), connect(server, user), connect(server, user)]));
+    const pings = clients.map(() => [] as number[]);
+    clients.forEach((client, i) => client.socket.on('ping', () => pings[i]!.push(performance.now())));
+    const silent = await connect(server, users[0]!);
+    (silent.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    const started = performance.now();
+    const { hub } = server.app.parley;
+    expect(hub.size).toBe(13);
+    // The server drops it; the paused client itself cannot notice.
+    while (hub.size === 13 && performance.now() - started < 5000) await sleep(50);
+    expect(hub.size).toBe(12);
+    expect(performance.now() - started).toBeLessThan(3000);
+    await sleep(Math.max(0, 2600 - (performance.now() - started)));
+    for (const times of pings) expect(times.length).toBeGreaterThanOrEqual(2);
+    // Not all in one turn: the sockets were pinged at different moments of the interval.
+    const firsts = pings.map((times) => times[0]!);
+    expect(Math.max(...firsts) - Math.min(...firsts)).toBeGreaterThan(200);
+    for (const client of clients) expect(client.socket.readyState).toBe(WebSocket.OPEN);
+  });
+});
+
 describe('ringing', () => {
   it('rings a callee who connects while a call to them is ringing', async () => {
     const server = await startServer();
