@@ -150,7 +150,9 @@ export class SignalingHub implements Delivery, PresenceSink {
     const slices = Math.max(1, Math.min(100, Math.floor(intervalMs / 100)));
     let sweep: Iterator<Connection> = this.connections.values();
     this.heartbeat = setInterval(() => {
-      let budget = Math.ceil(this.connections.size / slices);
+      // At least one step, so a finished sweep is always let go: a Map iterator keeps the tables it has seen (and the
+      // connections in them) alive, so one parked on an emptied map would hold every socket it ever saw.
+      let budget = Math.max(1, Math.ceil(this.connections.size / slices));
       while (budget-- > 0) {
         const next = sweep.next();
         if (next.done) {
