@@ -181,6 +181,11 @@ function checkersByType<M>(members: readonly MessageSchema[]): ReadonlyMap<strin
 const clientCheckers = checkersByType<ClientMessage>(ClientMessage.anyOf);
 const serverCheckers = checkersByType<ServerMessage>(ServerMessage.anyOf);
 
+/** The checker for the `type` an envelope names; undefined when it names none of `checkers`' types. */
+function checkerFor<M>(checkers: ReadonlyMap<string, () => Checker<M>>, type: unknown): Checker<M> | undefined {
+  return typeof type === 'string' ? checkers.get(type)?.() : undefined;
+}
+
 function decode<M>(text: string, checkers: ReadonlyMap<string, () => Checker<M>>): DecodeResult<M> {
   let value: unknown;
   try {
@@ -188,21 +193,19 @@ function decode<M>(text: string, checkers: ReadonlyMap<string, () => Checker<M>>
   } catch {
     return { ok: false, code: 'INVALID_JSON', error: 'Frame is not valid JSON' };
   }
-  const envelope = isRecord(value) ? value : undefined;
-  const type = envelope?.['type'];
-  const checkerOf = typeof type === 'string' ? checkers.get(type) : undefined;
-  if (typeof type !== 'string' || checkerOf === undefined) {
+  const type = isRecord(value) ? value['type'] : undefined;
+  const checker = checkerFor(checkers, type);
+  if (typeof type !== 'string' || checker === undefined) {
     return {
       ok: false,
       code: 'UNKNOWN_MESSAGE_TYPE',
       error: typeof type === 'string' ? `Unknown message type "${type.slice(0, 64)}"` : 'Message needs a string "type"',
     };
   }
-  const { check, errors } = checkerOf();
-  if (check(value)) return { ok: true, message: value };
-  const payload = envelope?.['payload'];
+  if (checker.check(value)) return { ok: true, message: value };
+  const payload = isRecord(value) ? value['payload'] : undefined;
   const callId = isRecord(payload) && typeof payload['callId'] === 'string' ? payload['callId'].slice(0, 64) : undefined;
-  return { ok: false, code: 'VALIDATION_FAILED', error: `Invalid "${type}" message: ${firstError(errors(value))}`, ...(callId ? { callId } : {}) };
+  return { ok: false, code: 'VALIDATION_FAILED', error: `Invalid "${type}" message: ${firstError(checker.errors(value))}`, ...(callId ? { callId } : {}) };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -226,11 +229,7 @@ export function decodeServerMessage(text: string): DecodeResult<ServerMessage> {
 
 /** Type guards for already-parsed values. */
 function guard<M>(checkers: ReadonlyMap<string, () => Checker<M>>): (value: unknown) => value is M {
-  return (value): value is M => {
-    const type = isRecord(value) ? value['type'] : undefined;
-    const checkerOf = typeof type === 'string' ? checkers.get(type) : undefined;
-    return checkerOf !== undefined && checkerOf().check(value);
-  };
+  return (value): value is M => checkerFor(checkers, isRecord(value) ? value['type'] : undefined)?.check(value) ?? false;
 }
 export const isClientMessage = guard(clientCheckers);
 export const isServerMessage = guard(serverCheckers);

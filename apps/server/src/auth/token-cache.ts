@@ -1,3 +1,5 @@
+import { setBounded } from '../support/bounded-map.js';
+
 /** What a verified access token says: its user and when it stops working (ms since the epoch). */
 export interface VerifiedToken {
   sub: string;
@@ -39,11 +41,7 @@ export class VerifiedTokenCache {
     const expiresAt = typeof payload.exp === 'number' ? payload.exp * 1000 : Number.NaN;
     const entry = { sub: payload.sub, expiresAt };
     if (Number.isFinite(expiresAt) && payload.nbf === undefined) {
-      if (this.entries.size >= this.maxEntries) {
-        const oldest = this.entries.keys().next();
-        if (!oldest.done) this.entries.delete(oldest.value);
-      }
-      this.entries.set(token, entry);
+      setBounded(this.entries, token, entry, this.maxEntries);
     }
     return entry;
   }

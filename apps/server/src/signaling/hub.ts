@@ -15,8 +15,6 @@ export interface Connection extends ConnectionRef {
   readonly socket: WebSocket;
   /** The TCP (or TLS) stream under `socket`: corked while a turn of the event loop queues frames to it. */
   readonly transport: Duplex;
-  /** Corked in this turn; uncorked right after it. */
-  corked: boolean;
   readonly bucket: TokenBucket;
   /** Messages refused in a row by the rate limit; too many and the connection is closed. */
   throttled: number;
@@ -127,17 +125,14 @@ export class SignalingHub implements Delivery, PresenceSink {
    * stream is uncorked right after the current turn, so nothing waits longer than the code already running.
    */
   private cork(conn: Connection): void {
-    if (conn.corked) return;
-    conn.corked = true;
+    // `ws` corks only inside a send and uncorks before returning, so a corked stream here was corked by us.
+    if (conn.transport.writableCorked > 0) return;
     conn.transport.cork();
     if (this.corked.push(conn) === 1) process.nextTick(this.uncorkAll);
   }
 
   private readonly uncorkAll = (): void => {
-    for (const conn of this.corked) {
-      conn.corked = false;
-      conn.transport.uncork();
-    }
+    for (const conn of this.corked) conn.transport.uncork();
     this.corked.length = 0;
   };
 

@@ -29,7 +29,7 @@ export class PresenceFeed {
   }
 
   /** Sends what is pending now. */
-  flush(): void {
+  private flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.pending.size === 0) return;

@@ -106,7 +106,6 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
       username: session.user.username,
       socket,
       transport: request.raw.socket,
-      corked: false,
       bucket: new TokenBucket(config.rateLimits.wsMessageBurst, config.rateLimits.wsMessagesPerSecond),
       throttled: 0,
       alive: true,

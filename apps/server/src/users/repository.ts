@@ -2,6 +2,7 @@ import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.js';
 import { users, type UserRow } from '../db/schema.js';
+import { setBounded } from '../support/bounded-map.js';
 
 export interface PublicUser {
   id: string;
@@ -69,11 +70,7 @@ export class UserRepository {
     if (found === undefined) return undefined;
     // Shared by every request of this user from now on: frozen, so no caller can change it for the others.
     const user = Object.freeze(found);
-    if (this.cache.size >= this.maxCachedUsers) {
-      const oldest = this.cache.keys().next();
-      if (!oldest.done) this.cache.delete(oldest.value);
-    }
-    this.cache.set(id, user);
+    setBounded(this.cache, id, user, this.maxCachedUsers);
     return user;
   }
 
