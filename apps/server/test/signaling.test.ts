@@ -104,7 +104,7 @@ describe('connecting', () => {
     const bobWs = await connect(server, bob);
     await aliceWs.next('presence', (m) => m.payload.online.includes(bob.id));
     // Stop reading: pings go unanswered, as with a peer whose network vanished.
-    (bobWs.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    bobWs.socket.pause();
     await aliceWs.next('presence', (m) => m.payload.offline.includes(bob.id), 2000);
   });
 });
@@ -118,7 +118,7 @@ describe('heartbeat', () => {
     const pings = clients.map(() => [] as number[]);
     clients.forEach((client, i) => client.socket.on('ping', () => pings[i]!.push(performance.now())));
     const silent = await connect(server, users[0]!);
-    (silent.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    silent.socket.pause();
     const started = performance.now();
     const { hub } = server.app.parley;
     expect(hub.size).toBe(13);

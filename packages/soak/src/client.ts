@@ -98,13 +98,16 @@ export class SignalingClient {
     return this.closed;
   }
 
-  /** Stops reading from the socket, like a frozen tab: the server's writes pile up. */
+  /**
+   * Stops reading from the socket, like a frozen tab: the server's writes pile up. Through `ws`'s own pause, not the
+   * TCP socket's: `ws` resumes its socket whenever its frame parser drains, unless the WebSocket itself is paused.
+   */
   pauseReading(): void {
-    (this.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    this.socket.pause();
   }
 
   resumeReading(): void {
-    (this.socket as unknown as { _socket: { resume(): void } })._socket.resume();
+    this.socket.resume();
   }
 }
 
