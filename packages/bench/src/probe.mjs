@@ -44,16 +44,22 @@ if (process.send && process.channel) {
       await session.post('Profiler.start');
       return true;
     },
-    async allocationStart() {
+    /**
+     * `promotedOnly`: count only objects no young-generation GC collected, i.e. what survived into the old
+     * generation (each one a cost for the scavenger and later for a full GC), whether or not it is garbage by now.
+     */
+    async allocationStart({ promotedOnly = false } = {}) {
       session = new Session();
       session.connect();
       await session.post('HeapProfiler.enable');
-      await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !promotedOnly });
       return true;
     },
     /** Bytes allocated per function (self), from the sampling heap profiler, largest first. */
-    async allocationStop({ top = 25 }) {
+    async allocationStop({ top = 25, collectYoung = false }) {
       if (!session) return null;
+      // Lets the sampler forget what died young but was not collected yet (it is still on the heap).
+      if (collectYoung && typeof globalThis.gc === 'function') globalThis.gc({ type: 'minor' });
       const { profile } = await session.post('HeapProfiler.stopSampling');
       session.disconnect();
       session = undefined;

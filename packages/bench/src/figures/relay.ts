@@ -76,7 +76,8 @@ async function relayAt(n: number, sizes: Sizes, timing: { warmupMs: number; dura
     // CPU profiles of one extra round each at saturation and at the latency rate (not part of the figures): where
     // the time goes per frame, when a TCP read carries many frames and when it carries one.
     const profile: Record<string, unknown> = {};
-    if (sizes.profileDir && n === (sizes.quick ? 100 : 1000)) {
+    // By default at one size (1,000 sockets, 100 with --quick); at each size asked for with --relay-sizes.
+    if (sizes.profileDir && (sizes.relaySizes !== null || n === (sizes.quick ? 100 : 1000))) {
       for (const t of targets) {
         for (const mode of ['saturate', 'trickle'] as const) {
           const path = join(sizes.profileDir, `relay-${n}-${mode}-${t.name}.cpuprofile`);
