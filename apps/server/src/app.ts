@@ -21,6 +21,8 @@ import { clientErrorHandler } from './http/client-error.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { AppError } from './http/errors.js';
 import { loggerOptions } from './http/logger.js';
+import { lazyRequestLogger } from './http/request-logger.js';
+import { securityHeadersFor } from './http/security-headers.js';
 import { ensureSelfSignedCertificate, readTls } from './http/tls.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { asyncApiRoutes, signalingTagDescription } from './routes/asyncapi.js';
@@ -55,35 +57,6 @@ export interface BuildOptions {
   logStream?: NodeJS.WritableStream;
 }
 
-/** `default-src 'self'; script-src 'self'; …` */
-function renderCsp(directives: Record<string, string[]>): string {
-  return Object.entries(directives)
-    .map(([name, sources]) => `${name} ${sources.join(' ')}`)
-    .join('; ');
-}
-
-/**
- * Every response's security headers as [name, value, name, value, …]: exactly what @fastify/helmet 13 sent with
- * `permittedCrossDomainPolicies: false` and its CSP turned off (names keep helmet's capitals), then our CSP and
- * permissions policy (camera and microphone are the product; everything else is off).
- */
-function securityHeaderList(contentSecurityPolicy: string): readonly string[] {
-  return [
-    'Cross-Origin-Opener-Policy', 'same-origin',
-    'Cross-Origin-Resource-Policy', 'same-origin',
-    'Origin-Agent-Cluster', '?1',
-    'Referrer-Policy', 'no-referrer',
-    'Strict-Transport-Security', 'max-age=31536000; includeSubDomains',
-    'X-Content-Type-Options', 'nosniff',
-    'X-DNS-Prefetch-Control', 'off',
-    'X-Download-Options', 'noopen',
-    'X-Frame-Options', 'SAMEORIGIN',
-    'X-XSS-Protection', '0',
-    'content-security-policy', contentSecurityPolicy,
-    'permissions-policy', 'camera=(self), microphone=(self), display-capture=(self), geolocation=()',
-  ];
-}
-
 const expectedMigrations = JSON.parse(readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8')).entries.length as number;
 
 /** Builds the whole server — REST, WebSocket, SPA — without listening. Tests, the CLI and `server.ts` share it. */
@@ -91,6 +64,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (config.tls?.selfSigned) await ensureSelfSignedCertificate(config.tls.certPath, config.tls.keyPath);
   const app = Fastify({
     logger: loggerOptions(config, options.logStream),
+    childLoggerFactory: lazyRequestLogger,
     genReqId: () => randomUUID(),
     bodyLimit: 16 * 1024,
     clientErrorHandler,
@@ -127,31 +101,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   app.addHook('onClose', async () => database.close());
 
-  // The security headers never change, so they are one precomputed list set by a single synchronous hook, with the
-  // request id: no per-request middleware chain or async hooks. Global onRequest hooks run for every routed request
-  // (404s included) before any route's own hooks (authentication), so every answer but a malformed-URL 400
-  // (answered before routing, as before) carries them. Routes may still override one (swagger-ui's own CSP on /docs).
-  const securityHeaders = securityHeaderList(
-    renderCsp({
-      'default-src': ["'self'"],
-      'script-src': ["'self'"],
-      'script-src-attr': ["'none'"],
-      'style-src': ["'self'"],
-      'img-src': ["'self'", 'data:', 'blob:'],
-      'media-src': ["'self'", 'blob:'],
-      'connect-src': ["'self'"],
-      // helmet's default would allow fonts from any https origin; the app ships its own.
-      'font-src': ["'self'"],
-      'object-src': ["'none'"],
-      'frame-ancestors': ["'none'"],
-      'base-uri': ["'self'"],
-      'form-action': ["'self'"],
-    }),
-  );
+  // The security headers never change, so they are precomputed sets (documents or API answers, see
+  // http/security-headers.ts) set by a single synchronous hook, with the request id: no per-request middleware chain
+  // or async hooks. Global onRequest hooks run for every routed request (404s included) before any route's own hooks
+  // (authentication), so every answer but a malformed-URL 400 (answered before routing) carries them. Routes may
+  // still override one (swagger-ui's own CSP on /docs).
   app.addHook('onRequest', (request, reply, done) => {
-    const raw = reply.raw;
-    for (let i = 0; i < securityHeaders.length; i += 2) raw.setHeader(securityHeaders[i]!, securityHeaders[i + 1]!);
-    raw.setHeader('x-request-id', request.id);
+    reply.headers(securityHeadersFor(request.url)).header('x-request-id', request.id);
     done();
   });
   if (config.corsOrigins.length > 0) await app.register(cors, { origin: config.corsOrigins, credentials: false });
