@@ -30,7 +30,7 @@ export const CLOSE_CODES = {
   INVALID_PAYLOAD: 1007,
   /** A frame exceeded {@link LIMITS.maxFrameBytes}. */
   MESSAGE_TOO_BIG: 1009,
-  /** The access token expired while connected; log in again. */
+  /** The session ended while connected (the access token expired, or the account was deleted); log in again. */
   TOKEN_EXPIRED: 4001,
   /** The connection kept sending after being rate limited. */
   RATE_LIMITED: 4008,

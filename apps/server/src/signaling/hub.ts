@@ -66,6 +66,16 @@ export class SignalingHub implements Delivery, PresenceSink {
     return { lastForUser: false };
   }
 
+  /** Every user with at least one open connection. */
+  onlineUserIds(): string[] {
+    return [...this.byUser.keys()];
+  }
+
+  /** Closes every connection of `userId` (its sessions ended). */
+  closeUser(userId: string, code: number, reason: string): void {
+    for (const conn of this.byUser.get(userId) ?? []) conn.socket.close(code, reason);
+  }
+
   isOnline(userId: string): boolean {
     return this.byUser.has(userId);
   }

@@ -5,6 +5,7 @@ import type { RawData, WebSocket } from 'ws';
 import { AppError, errorBody } from '../http/errors.js';
 import type { PublicUser } from '../users/repository.js';
 import type { Connection } from './hub.js';
+import { AccountWatch } from './account-watch.js';
 import { PresenceFeed } from './presence.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -34,9 +35,14 @@ function tokenOf(request: FastifyRequest): string | undefined {
  * hands it to the call service. Protocol mistakes get an `error` message and the connection stays open.
  */
 export const signalingRoutes: FastifyPluginAsync = async (app) => {
-  const { hub, calls, config, metrics } = app.parley;
+  const { hub, calls, config, metrics, users } = app.parley;
   const presence = new PresenceFeed(hub, config.presenceBatchMs);
-  app.addHook('preClose', async () => presence.stop());
+  const accounts = new AccountWatch(users, hub, app.log);
+  accounts.start();
+  app.addHook('preClose', async () => {
+    presence.stop();
+    accounts.stop();
+  });
 
   const sendError = (conn: Connection, code: ErrorCode, message: string, callId?: string) => {
     metrics.rejectedFrames.inc({ code });

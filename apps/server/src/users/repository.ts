@@ -1,4 +1,4 @@
-import { and, asc, eq, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.js';
 import { users, type UserRow } from '../db/schema.js';
@@ -74,19 +74,37 @@ export class UserRepository {
     return user;
   }
 
+  /**
+   * Asks SQLite now whether another connection has committed since the last check (dropping the cached users if
+   * so). For callers that must notice a foreign write without waiting for the next lookup.
+   */
+  pollForeignWrites(now = Date.now()): boolean {
+    return this.checkForeignWrites(now);
+  }
+
+  /** Which of `ids` still exist, in one query per thousand ids. */
+  existingIds(ids: readonly string[]): Set<string> {
+    const found = new Set<string>();
+    for (let start = 0; start < ids.length; start += 1000) {
+      const chunk = ids.slice(start, start + 1000);
+      for (const row of this.db.select({ id: users.id }).from(users).where(inArray(users.id, chunk)).all()) found.add(row.id);
+    }
+    return found;
+  }
+
   /** Changes whenever another connection commits (not on this connection's own commits). */
   private dataVersion(): number {
     return this.db.get<{ data_version: number }>(sql`PRAGMA data_version`).data_version;
   }
 
-  /** Drops the cached users when another connection has committed since the last check. */
-  private checkForeignWrites(now: number): void {
+  /** Drops the cached users when another connection has committed since the last check; says whether it had. */
+  private checkForeignWrites(now: number): boolean {
     this.nextForeignWriteCheck = now + FOREIGN_WRITE_CHECK_MS;
     const version = this.dataVersion();
-    if (version !== this.lastDataVersion) {
-      this.lastDataVersion = version;
-      this.cache.clear();
-    }
+    if (version === this.lastDataVersion) return false;
+    this.lastDataVersion = version;
+    this.cache.clear();
+    return true;
   }
 
   /** Everyone but `exceptId`, sorted by name, optionally by case-insensitive prefix. */
