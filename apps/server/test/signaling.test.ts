@@ -133,6 +133,29 @@ describe('heartbeat', () => {
     expect(Math.max(...firsts) - Math.min(...firsts)).toBeGreaterThan(200);
     for (const client of clients) expect(client.socket.readyState).toBe(WebSocket.OPEN);
   });
+
+  it('with fewer sockets than slices, still pings once per interval and gives a busy client the whole interval', async () => {
+    const server = await startServer({ WS_PING_INTERVAL_MS: '1000' });
+    const [alice, bob] = await Promise.all([createUser(server), createUser(server)]);
+    const steady = await connect(server, alice);
+    const busy = await connect(server, bob);
+    const pings: number[] = [];
+    steady.socket.on('ping', () => pings.push(performance.now()));
+    // A client too busy to read for most of an interval (a burst of work, a slow link) is not dead.
+    busy.socket.pause();
+    await sleep(700);
+    busy.socket.resume();
+    const started = performance.now();
+    await sleep(2600);
+    // One sweep per second: about three pings in 3.3 s (a sweep that restarted as soon as it ran out of sockets
+    // came round every three 100 ms slices, and dropped the busy client).
+    expect(pings.length).toBeGreaterThanOrEqual(2);
+    expect(pings.length).toBeLessThanOrEqual(4);
+    for (let i = 1; i < pings.length; i += 1) expect(pings[i]! - pings[i - 1]!).toBeGreaterThan(800);
+    expect(performance.now() - started).toBeGreaterThan(2500);
+    expect(busy.socket.readyState).toBe(WebSocket.OPEN);
+    expect(server.app.parley.hub.size).toBe(2);
+  });
 });
 
 describe('ringing', () => {

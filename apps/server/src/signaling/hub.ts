@@ -147,21 +147,33 @@ export class SignalingHub implements Delivery, PresenceSink {
   };
 
   /**
-   * Pings every socket once per interval and drops those that did not answer the previous ping. The sweep is spread
+   * Pings every socket once per interval and drops those that did not answer the previous ping. A sweep is spread
    * over the interval in slices (at most one every 100 ms): pinging 5,000 sockets at once is 5,000 writes in one
-   * turn of the event loop, a 50-100 ms stall that every frame relayed meanwhile would wait out.
+   * turn of the event loop, a 50-100 ms stall that every frame relayed meanwhile would wait out. A new sweep starts
+   * only once the interval has passed since the last one began, however soon the last one ran out of sockets: with
+   * fewer sockets than slices it would otherwise come round again within a few slices and drop any client that
+   * did not answer within that (a busy client, a slow link) instead of within the interval.
    */
   startHeartbeat(intervalMs: number): void {
     const slices = Math.max(1, Math.min(100, Math.floor(intervalMs / 100)));
-    let sweep: Iterator<Connection> = this.connections.values();
+    const sliceMs = intervalMs / slices;
+    // Undefined between sweeps: a Map iterator keeps the tables it has seen (and the connections in them) alive,
+    // so one parked on an emptied map would hold every socket it ever saw.
+    let sweep: Iterator<Connection> | undefined;
+    let nextSweepAt = 0;
     this.heartbeat = setInterval(() => {
-      // At least one step, so a finished sweep is always let go: a Map iterator keeps the tables it has seen (and the
-      // connections in them) alive, so one parked on an emptied map would hold every socket it ever saw.
+      const now = performance.now();
+      if (sweep === undefined) {
+        // Half a slice early: the timer's own lateness must not push every sweep a slice later than the last.
+        if (now < nextSweepAt - sliceMs / 2) return;
+        sweep = this.connections.values();
+        nextSweepAt = now + intervalMs;
+      }
       let budget = Math.max(1, Math.ceil(this.connections.size / slices));
       while (budget-- > 0) {
         const next = sweep.next();
         if (next.done) {
-          sweep = this.connections.values();
+          sweep = undefined;
           return;
         }
         const conn = next.value;
@@ -172,7 +184,7 @@ export class SignalingHub implements Delivery, PresenceSink {
         conn.alive = false;
         conn.socket.ping();
       }
-    }, intervalMs / slices);
+    }, sliceMs);
     this.heartbeat.unref();
   }
 
