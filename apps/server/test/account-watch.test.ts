@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ACCOUNT_CHECK_MS } from '../src/signaling/account-watch.js';
-import { createUser } from './helpers/http.js';
+import { createUser, request } from './helpers/http.js';
 import { startServer } from './helpers/server.js';
 import { connect } from './helpers/ws-client.js';
 
@@ -32,6 +32,8 @@ describe('sessions of a deleted account', () => {
     });
     expect(cli.status, cli.stderr).toBe(0);
     const deletedAt = Date.now();
+    // A request right away: its user lookup notices the foreign commit first, which must not hide it from the watch.
+    expect((await request(server, 'GET', '/users/me', { token: other.token })).status).toBe(200);
 
     const stillOpen = new Promise((resolve) => setTimeout(() => resolve('still open'), ACCOUNT_CHECK_MS + 5000));
     for (const tab of ghostTabs) expect(await Promise.race([tab.closed, stillOpen])).toEqual({ code: CLOSE_CODES.TOKEN_EXPIRED, reason: 'Account deleted' });

@@ -73,6 +73,32 @@ describe('user cache', () => {
     expect(Date.now() - deletedAt).toBeLessThanOrEqual(FOREIGN_WRITE_CHECK_MS + 400);
   });
 
+  it('counts foreign commits whichever notices them first, a lookup or a poll (what the account watch relies on)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-cache-'));
+    dirs.push(dir);
+    const mine = openDatabase(join(dir, 'parley.db'));
+    const theirs = openDatabase(join(dir, 'parley.db'));
+    try {
+      const repo = new UserRepository(mine.db);
+      const other = new UserRepository(theirs.db);
+      const created = other.create('ann', 'hash');
+      if (!created.ok) throw new Error('not created');
+      const start = repo.pollForeignWrites();
+      expect(repo.pollForeignWrites()).toBe(start);
+      other.delete(created.user.id);
+      // A lookup (past its 100 ms bound) notices the foreign commit first; the next poll still reports it.
+      expect(repo.findById(created.user.id, Date.now() + 1000)).toBeUndefined();
+      expect(repo.pollForeignWrites()).toBe(start + 1);
+      expect(repo.pollForeignWrites()).toBe(start + 1);
+      // Its own commits are not foreign.
+      repo.create('ben', 'hash');
+      expect(repo.pollForeignWrites()).toBe(start + 1);
+    } finally {
+      theirs.close();
+      mine.close();
+    }
+  });
+
   it('shares one frozen object per user, and forgets a user deleted through it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'parley-cache-'));
     dirs.push(dir);

@@ -16,6 +16,8 @@ export const ACCOUNT_CHECK_MS = 1000;
  */
 export class AccountWatch {
   private timer: NodeJS.Timeout | undefined;
+  /** `UserRepository.pollForeignWrites()` as of the last check. */
+  private foreignWritesSeen = 0;
 
   constructor(
     private readonly users: UserRepository,
@@ -34,7 +36,9 @@ export class AccountWatch {
 
   /** One check: nothing to do unless another connection committed since the last one. */
   private check(): void {
-    if (!this.users.pollForeignWrites()) return;
+    const seen = this.users.pollForeignWrites();
+    if (seen === this.foreignWritesSeen) return;
+    this.foreignWritesSeen = seen;
     const online = this.hub.onlineUserIds();
     if (online.length === 0) return;
     const existing = this.users.existingIds(online);

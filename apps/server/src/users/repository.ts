@@ -34,6 +34,7 @@ export class UserRepository {
   private readonly cache = new Map<string, PublicUser>();
   private lastDataVersion: number;
   private nextForeignWriteCheck = 0;
+  private foreignWritesSeen = 0;
 
   constructor(
     private readonly db: Db,
@@ -76,10 +77,13 @@ export class UserRepository {
 
   /**
    * Asks SQLite now whether another connection has committed since the last check (dropping the cached users if
-   * so). For callers that must notice a foreign write without waiting for the next lookup.
+   * so), for callers that must notice a foreign write without waiting for the next lookup. Returns how many
+   * foreign commits have been noticed so far, by lookups or polls: a caller compares it with the count it saw last,
+   * so a change a lookup noticed first is not lost to it.
    */
-  pollForeignWrites(now = Date.now()): boolean {
-    return this.checkForeignWrites(now);
+  pollForeignWrites(now = Date.now()): number {
+    this.checkForeignWrites(now);
+    return this.foreignWritesSeen;
   }
 
   /** Which of `ids` still exist, in one query per thousand ids. */
@@ -97,14 +101,14 @@ export class UserRepository {
     return this.db.get<{ data_version: number }>(sql`PRAGMA data_version`).data_version;
   }
 
-  /** Drops the cached users when another connection has committed since the last check; says whether it had. */
-  private checkForeignWrites(now: number): boolean {
+  /** Drops the cached users when another connection has committed since the last check. */
+  private checkForeignWrites(now: number): void {
     this.nextForeignWriteCheck = now + FOREIGN_WRITE_CHECK_MS;
     const version = this.dataVersion();
-    if (version === this.lastDataVersion) return false;
+    if (version === this.lastDataVersion) return;
     this.lastDataVersion = version;
+    this.foreignWritesSeen += 1;
     this.cache.clear();
-    return true;
   }
 
   /** Everyone but `exceptId`, sorted by name, optionally by case-insensitive prefix. */
