@@ -164,12 +164,17 @@ export class ServerProcess {
   async memoryAfterGc(): Promise<{ rss: number; heapUsed: number }> {
     await this.collectGarbage();
     await new Promise((r) => setTimeout(r, 300));
-    const token = this.env['METRICS_TOKEN'];
-    if (!token) throw new Error('memoryAfterGc needs METRICS_TOKEN');
-    const text = await (await fetch(`${this.baseUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+    const text = await this.metricsText();
     const heapUsed = Number(/^parley_process_nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1]);
     if (!Number.isFinite(heapUsed)) throw new Error('no heap figure in /metrics');
     return { rss: this.rssBytes(), heapUsed };
+  }
+
+  /** The server's `/metrics` (needs a METRICS_TOKEN in the environment). */
+  async metricsText(): Promise<string> {
+    const token = this.env['METRICS_TOKEN'];
+    if (!token) throw new Error('reading /metrics needs METRICS_TOKEN');
+    return (await fetch(`${this.baseUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
   }
 
   signal(signal: NodeJS.Signals): void {

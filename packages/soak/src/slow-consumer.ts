@@ -90,9 +90,7 @@ export async function runSlowConsumer(options: SlowConsumerOptions): Promise<Slo
     if (sentBytes < floodBytes) failures.push(`the flood stopped early at ${mib(sentBytes).toFixed(1)} MiB (fast side closed?)`);
     if (frozenSideCloseCode !== CLOSE_CODES.SLOW_CONSUMER && frozenSideCloseCode !== 1006) failures.push(`frozen side closed with ${frozenSideCloseCode}`);
     if (!fastSideOk) {
-      const metrics = await fetch(`${server.baseUrl}/metrics`, { headers: { authorization: `Bearer ${LOAD_ENV['METRICS_TOKEN']}` } })
-        .then((res) => res.text())
-        .catch(() => '');
+      const metrics = await server.metricsText().catch(() => '');
       const rejected = metrics.split('\n').filter((line) => line.startsWith('parley_ws_rejected_total{') || line.startsWith('parley_ws_connections ')).join(', ');
       const closes = JSON.stringify(engine.stats.unexpectedCloses);
       failures.push(`the fast side lost its connection (close codes ${closes}; server: ${rejected || 'no metrics'}) or the server stopped answering`);

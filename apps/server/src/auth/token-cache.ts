@@ -45,8 +45,4 @@ export class VerifiedTokenCache {
     }
     return entry;
   }
-
-  clear(): void {
-    this.entries.clear();
-  }
 }
