@@ -85,7 +85,7 @@ async function relayAt(n: number, sizes: Sizes, timing: { warmupMs: number; dura
     const towardsParley = (from: number, cpu: number) => Math.round(Math.min((from * cpuP.median) / Math.max(1, cpu), ceiling));
     const calibration: { rate: number; cpu: number }[] = [];
     let equalRate = towardsParley(rate, cpuB.median);
-    for (let step = 0; step < 2 && equalRate < ceiling; step++) {
+    for (let step = 0; step < (sizes.quick ? 0 : 2) && equalRate < ceiling; step++) {
       const probe = await measured({ server: raw.proc, load: loadB }, sizes.guard, () => loadB.request('trickle', { rate: equalRate, ...timing }));
       const cpu = probe.cpu['server'] ?? 0;
       calibration.push({ rate: equalRate, cpu });
