@@ -31,6 +31,21 @@ describe('connecting', () => {
     }
   });
 
+  it('reads the Authorization header as the REST routes do', async () => {
+    const server = await startServer();
+    const alice = await createUser(server);
+    const upgrade = (authorization: string) =>
+      new Promise<number>((resolve) => {
+        const socket = new WebSocket(server.wsUrl, { headers: { authorization } });
+        socket.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        socket.on('open', () => (socket.close(), resolve(101)));
+      });
+    for (const authorization of [`Bearer ${alice.token}`, `bearer ${alice.token}`, `BEARER ${alice.token}`, `Bearer  ${alice.token}`, `Bearer ${alice.token} x`, 'Bearer ']) {
+      const rest = await request(server, 'GET', '/users/me', { headers: { authorization } });
+      expect({ authorization, status: await upgrade(authorization) }).toEqual({ authorization, status: rest.status === 200 ? 101 : 401 });
+    }
+  });
+
   it('is also served at /ws', async () => {
     const server = await startServer();
     const alice = await createUser(server);

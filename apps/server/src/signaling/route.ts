@@ -2,6 +2,7 @@ import { assertNever, CLOSE_CODES, decodeClientMessage, type ClientMessage, type
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
+import { bearerToken } from '../auth/plugin.js';
 import { AppError, errorBody } from '../http/errors.js';
 import type { PublicUser } from '../users/repository.js';
 import type { Connection } from './hub.js';
@@ -13,13 +14,14 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the WebSocket upgrade's auth hook. */
     wsSession?: { user: PublicUser; expiresAt: number };
+
   }
 }
 
-/** The JWT from `Authorization: Bearer`, the subprotocol pair `["bearer", <jwt>]`, or `?token=`. */
+/** The JWT from `Authorization: Bearer` (read as the REST routes read it), the subprotocol pair `["bearer", <jwt>]`, or `?token=`. */
 function tokenOf(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
+  const fromHeader = bearerToken(request.headers.authorization);
+  if (fromHeader !== undefined) return fromHeader;
   const protocols = request.headers['sec-websocket-protocol'];
   if (typeof protocols === 'string') {
     const [scheme, token] = protocols.split(',').map((p) => p.trim());
