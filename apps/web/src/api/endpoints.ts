@@ -14,7 +14,7 @@ import type {
 } from '@parley/protocol';
 import { request } from './http';
 
-export { ApiError, configureAuth } from './http';
+export { ApiError, asApiError, configureAuth } from './http';
 
 export const authApi = {
   register: (body: RegisterBody) => request<UserDto>('POST', '/auth/register', { body, auth: false }),

@@ -16,6 +16,11 @@ export class ApiError extends Error {
   }
 }
 
+/** Any failure as an `ApiError`: a thrown `ApiError` as is, anything else as `NETWORK`. */
+export function asApiError(error: unknown): ApiError {
+  return error instanceof ApiError ? error : new ApiError(0, 'NETWORK', String(error));
+}
+
 interface AuthHooks {
   token(): string | null;
   /** A request with a token got 401: the token is no longer good. */

@@ -2,7 +2,7 @@ import { assertNever, type CreateCallResponse, type ServerMessage } from '@parle
 import { ApiError, callsApi, rtcApi } from '../api/endpoints';
 import type { MessageKey } from '../i18n';
 import { signaling, type ServerMessageOf } from '../signaling/client';
-import { dispatchCall, getCall, INITIAL_MEDIA, patchCallStore, useCallStore } from '../stores/call';
+import { dispatchCall, getCall, NO_CALL_MEDIA, patchCallStore, useCallStore } from '../stores/call';
 import { isLive, liveCallId, type CallRole, type EndCause, type Peer } from '../stores/callMachine';
 import { loadHistory, resetHistory } from '../stores/history';
 import { onBeforeLogout, useSessionStore } from '../stores/session';
@@ -660,15 +660,7 @@ function teardown(): void {
   ice = null;
   clearTimeout(iceRefreshTimer);
   clearTimeout(noticeTimer);
-  patchCallStore({
-    media: INITIAL_MEDIA,
-    mediaIssue: null,
-    localStream: null,
-    remoteStream: null,
-    quality: null,
-    remoteVideo: 'none',
-    notice: null,
-  });
+  patchCallStore(NO_CALL_MEDIA);
 }
 
 // ---------------------------------------------------------------- wiring

@@ -1,11 +1,11 @@
 import type { CallHistoryItem } from '@parley/protocol';
 import { useEffect } from 'react';
 import { Avatar } from '../components/Avatar';
+import { ErrorAlert, LoadState } from '../components/LoadState';
 import { Icon } from '../components/Icon';
 import { useLanguageStore, useT, type Translate } from '../i18n';
 import { A11Y } from '../i18n/a11y';
 import { formatDuration } from '../i18n/callText';
-import { errorText } from '../i18n/errors';
 import { placeCall } from '../rtc/callController';
 import { loadHistory, loadMoreHistory, useHistoryStore } from '../stores/history';
 
@@ -36,12 +36,7 @@ export function HistoryScreen() {
           <span className="hide-narrow">{t('history.refresh')}</span>
         </button>
       </div>
-      {status === 'loading' && <p className="muted empty">{t('app.loading')}</p>}
-      {status === 'error' && (
-        <p className="alert alert-error" role="alert">
-          {errorText(error, t)}
-        </p>
-      )}
+      <LoadState status={status} error={error} />
       {status === 'ready' && items.length === 0 && <p className="muted empty">{t('history.empty')}</p>}
       <ul className="history-list" aria-label={t('history.title')}>
         {items.map((item) => {
@@ -88,6 +83,8 @@ export function HistoryScreen() {
           );
         })}
       </ul>
+      {/* The list is there but the next page did not come: say so next to the button that asked for it. */}
+      {status === 'ready' && error && <ErrorAlert error={error} />}
       {hasMore && (
         <button type="button" className="btn btn-ghost btn-block" aria-label={A11Y.loadMore} onClick={() => void loadMoreHistory()}>
           {t('history.loadMore')}

@@ -1,9 +1,9 @@
 import { useEffect, useId } from 'react';
 import { Avatar } from '../components/Avatar';
+import { LoadState } from '../components/LoadState';
 import { Icon } from '../components/Icon';
 import { useT } from '../i18n';
 import { A11Y } from '../i18n/a11y';
-import { errorText } from '../i18n/errors';
 import { placeCall } from '../rtc/callController';
 import { filterUsers, loadUsers, setUserFilter, useUsersStore } from '../stores/users';
 
@@ -41,12 +41,7 @@ export function UsersScreen() {
           spellCheck={false}
         />
       </div>
-      {status === 'loading' && <p className="muted empty">{t('app.loading')}</p>}
-      {status === 'error' && (
-        <p className="alert alert-error" role="alert">
-          {errorText(error, t)}
-        </p>
-      )}
+      <LoadState status={status} error={error} />
       {status === 'ready' && users.length === 0 && <p className="muted empty">{t('users.empty')}</p>}
       {status === 'ready' && users.length > 0 && shown.length === 0 && (
         <p className="muted empty">{t('users.noMatch', { query: filter.trim() })}</p>

@@ -27,19 +27,22 @@ export interface CallStoreState {
   notice: MessageKey | null;
 }
 
-export const INITIAL_MEDIA: LocalMediaState = { mic: 'none', camera: 'none', screen: 'off' };
-
-export const useCallStore = create<CallStoreState>(() => ({
-  call: IDLE,
-  media: INITIAL_MEDIA,
+/** Everything about one call's media, as it is before a call and after one ends. */
+export const NO_CALL_MEDIA = {
+  media: { mic: 'none', camera: 'none', screen: 'off' },
   mediaIssue: null,
   localStream: null,
   remoteStream: null,
   quality: null,
   remoteVideo: 'none',
+  notice: null,
+} as const satisfies Partial<CallStoreState>;
+
+export const useCallStore = create<CallStoreState>(() => ({
+  call: IDLE,
+  ...NO_CALL_MEDIA,
   devices: { audio: [], video: [] },
   selectedDevices: { audio: null, video: null },
-  notice: null,
 }));
 
 /** Move the call state machine; returns whether the event applied (false for stale or duplicate events). */

@@ -1,10 +1,11 @@
 import { LIMITS, type CallHistoryItem } from '@parley/protocol';
 import { create } from 'zustand';
-import { ApiError, callsApi } from '../api/endpoints';
+import { asApiError, callsApi, type ApiError } from '../api/endpoints';
+import type { LoadStatus } from './load';
 
 export interface HistoryState {
   items: CallHistoryItem[];
-  status: 'idle' | 'loading' | 'ready' | 'error';
+  status: LoadStatus;
   error: ApiError | null;
   /** The last page was full, so there may be older calls. */
   hasMore: boolean;
@@ -20,7 +21,7 @@ export async function loadHistory(): Promise<void> {
     const items = await callsApi.history({ limit: PAGE });
     useHistoryStore.setState({ items, status: 'ready', error: null, hasMore: items.length === PAGE });
   } catch (error) {
-    useHistoryStore.setState({ status: 'error', error: error instanceof ApiError ? error : new ApiError(0, 'NETWORK', String(error)) });
+    useHistoryStore.setState({ status: 'error', error: asApiError(error) });
   }
 }
 
@@ -30,9 +31,9 @@ export async function loadMoreHistory(): Promise<void> {
   if (!last) return loadHistory();
   try {
     const older = await callsApi.history({ limit: PAGE, before: last.createdAt });
-    useHistoryStore.setState((s) => ({ items: [...s.items, ...older], hasMore: older.length === PAGE }));
+    useHistoryStore.setState((s) => ({ items: [...s.items, ...older], hasMore: older.length === PAGE, error: null }));
   } catch (error) {
-    useHistoryStore.setState({ error: error instanceof ApiError ? error : new ApiError(0, 'NETWORK', String(error)) });
+    useHistoryStore.setState({ error: asApiError(error) });
   }
 }
 

@@ -1,10 +1,11 @@
 import type { UserListItem } from '@parley/protocol';
 import { create } from 'zustand';
-import { ApiError, usersApi } from '../api/endpoints';
+import { asApiError, usersApi, type ApiError } from '../api/endpoints';
+import type { LoadStatus } from './load';
 
 export interface UsersState {
   users: UserListItem[];
-  status: 'idle' | 'loading' | 'ready' | 'error';
+  status: LoadStatus;
   error: ApiError | null;
   filter: string;
 }
@@ -23,7 +24,7 @@ export async function loadUsers(): Promise<void> {
     if (inflight === controller) useUsersStore.setState({ users, status: 'ready', error: null });
   } catch (error) {
     if (controller.signal.aborted) return;
-    useUsersStore.setState({ status: 'error', error: error instanceof ApiError ? error : new ApiError(0, 'NETWORK', String(error)) });
+    useUsersStore.setState({ status: 'error', error: asApiError(error) });
   }
 }
 
