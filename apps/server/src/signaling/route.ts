@@ -14,7 +14,6 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the WebSocket upgrade's auth hook. */
     wsSession?: { user: PublicUser; expiresAt: number };
-
   }
 }
 

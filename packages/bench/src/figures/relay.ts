@@ -83,19 +83,20 @@ async function relayAt(n: number, sizes: Sizes, timing: { warmupMs: number; dura
     // scale by the CPU ratio, measure, again.
     const ceiling = 0.9 * satB.median;
     const towardsParley = (from: number, cpu: number) => Math.round(Math.min((from * cpuP.median) / Math.max(1, cpu), ceiling));
+    const baselineServer = raw.proc;
+    const baselineAt = (offered: number): Promise<any> =>
+      measured({ server: baselineServer, load: loadB }, sizes.guard, () => loadB.request('trickle', { rate: offered, ...timing }));
     const calibration: { rate: number; cpu: number }[] = [];
     let equalRate = towardsParley(rate, cpuB.median);
     for (let step = 0; step < (sizes.quick ? 0 : 2) && equalRate < ceiling; step++) {
-      const probe = await measured({ server: raw.proc, load: loadB }, sizes.guard, () => loadB.request('trickle', { rate: equalRate, ...timing }));
-      const cpu = probe.cpu['server'] ?? 0;
+      const cpu: number = (await baselineAt(equalRate)).cpu['server'] ?? 0;
       calibration.push({ rate: equalRate, cpu });
       if (Math.abs(cpu - cpuP.median) <= 3) break;
       equalRate = towardsParley(equalRate, cpu);
     }
     const equalLoad: any[] = [];
-    for (let round = 0; round < sizes.rounds; round++) {
-      equalLoad.push(await measured({ server: raw.proc, load: loadB }, sizes.guard, () => loadB.request('trickle', { rate: equalRate, ...timing })));
-    }
+    for (let round = 0; round < sizes.rounds; round++) equalLoad.push(await baselineAt(equalRate));
+    const equalP99 = spread(equalLoad.map((r) => r.p99));
 
     // CPU profiles of one extra round each at saturation and at the latency rate (not part of the figures): where
     // the time goes per frame, when a TCP read carries many frames and when it carries one.
@@ -184,8 +185,8 @@ async function relayAt(n: number, sizes: Sizes, timing: { warmupMs: number; dura
         metric: `p99 latency, baseline as busy as Parley (at ${equalRate.toLocaleString('en')} msg/s)`,
         unit: 'ms',
         parley: lat('parley', 'p99'),
-        baseline: spread(equalLoad.map((r) => r.p99)),
-        ratio: ratioOf(lat('parley', 'p99'), spread(equalLoad.map((r) => r.p99))),
+        baseline: equalP99,
+        ratio: ratioOf(lat('parley', 'p99'), equalP99),
         note: `the baseline at the rate that puts its server at Parley's CPU: Parley ${cpuNote(latency['parley']!)}; baseline ${cpuNote(equalLoad)}, p50 ${spread(equalLoad.map((r) => r.p50)).median.toFixed(2)} ms (Parley ${lat('parley', 'p50').median.toFixed(2)} ms)`,
       },
       {
