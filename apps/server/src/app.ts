@@ -21,6 +21,7 @@ import { clientErrorHandler } from './http/client-error.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { AppError } from './http/errors.js';
 import { loggerOptions } from './http/logger.js';
+import { QuietAssetsLogController } from './http/log-controller.js';
 import { lazyRequestLogger } from './http/request-logger.js';
 import { securityHeadersFor } from './http/security-headers.js';
 import { ensureSelfSignedCertificate, readTls } from './http/tls.js';
@@ -65,6 +66,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const app = Fastify({
     logger: loggerOptions(config, options.logStream),
     childLoggerFactory: lazyRequestLogger,
+    logController: new QuietAssetsLogController(),
     genReqId: () => randomUUID(),
     bodyLimit: 16 * 1024,
     clientErrorHandler,
@@ -75,6 +77,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   installErrorHandling(app);
+  if (config.jwtSecretFile?.created) {
+    app.log.info({ path: config.jwtSecretFile.path }, 'JWT_SECRET is unset: generated a secret into the data folder (kept for later starts)');
+  }
 
   const database = openDatabase(config.databasePath);
   const metrics = createMetrics();

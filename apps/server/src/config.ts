@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureDataDir } from './support/data-dir.js';
 
 /** Everything the server reads from its environment, validated once at start. No `process.env` elsewhere. */
 export interface Config {
@@ -10,6 +11,8 @@ export interface Config {
   port: number;
   databasePath: string;
   jwtSecret: string;
+  /** Where the secret came from when JWT_SECRET was unset: the file in the data folder, and whether it was just made. */
+  jwtSecretFile: { path: string; created: boolean } | null;
   jwtExpiresInSeconds: number;
   callRingTimeoutMs: number;
   callReconnectGraceMs: number;
@@ -92,24 +95,34 @@ function duration(env: Env, name: string, fallbackSeconds: number): number {
   return seconds;
 }
 
+const MIN_SECRET_LENGTH = 32;
+
 /**
- * Outside production an unset JWT_SECRET is generated once and kept next to the database, so restarts keep
- * sessions. Production must be given one.
+ * An unset JWT_SECRET is generated once and kept next to the database (mode 0600), so restarts keep sessions and
+ * `pnpm start` needs no setup in any NODE_ENV. Read back, the file must still be the owner's alone and long enough:
+ * a secret others can read, or one cut short, would let anyone mint sessions.
  */
-function jwtSecret(env: Env, nodeEnv: Config['nodeEnv'], dataDir: string): string {
+function jwtSecret(env: Env, dataDir: string): { secret: string; file: Config['jwtSecretFile'] } {
   const given = env['JWT_SECRET'];
   if (given !== undefined && given !== '') {
-    if (given.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters');
-    return given;
+    if (given.length < MIN_SECRET_LENGTH) throw new ConfigError(`JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
+    return { secret: given, file: null };
   }
-  if (nodeEnv === 'production') throw new ConfigError('JWT_SECRET is required when NODE_ENV=production');
-  const file = join(dataDir, 'jwt-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, 'jwt-secret');
+  if (existsSync(path)) {
+    const mode = statSync(path).mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      throw new ConfigError(`${path} is readable by others (mode ${mode.toString(8)}): run \`chmod 600 ${path}\` or set JWT_SECRET`);
+    }
+    const secret = readFileSync(path, 'utf8').trim();
+    if (secret.length < MIN_SECRET_LENGTH) throw new ConfigError(`${path} holds a secret shorter than ${MIN_SECRET_LENGTH} characters: delete it to generate a new one, or set JWT_SECRET`);
+    return { secret, file: { path, created: false } };
+  }
+  ensureDataDir(dataDir);
   const secret = randomBytes(48).toString('base64url');
-  writeFileSync(file, secret, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return secret;
+  writeFileSync(path, secret, { mode: 0o600, flag: 'wx' });
+  chmodSync(path, 0o600);
+  return { secret, file: { path, created: true } };
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -121,6 +134,7 @@ export function loadConfig(env: Env = process.env): Config {
   const tlsKey = env['TLS_KEY'];
   if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new ConfigError('TLS_CERT and TLS_KEY must be set together');
   const memoryCost = int(env, 'ARGON2_MEMORY_KIB', 19_456, 8_192, 1_048_576);
+  const secret = jwtSecret(env, dataDir);
   const lanMode = oneOf(env, 'LAN_MODE', ['0', '1'], '0') === '1';
   const tls =
     tlsCert && tlsKey
@@ -133,7 +147,8 @@ export function loadConfig(env: Env = process.env): Config {
     host: env['HOST'] || (lanMode ? '0.0.0.0' : '127.0.0.1'),
     port: int(env, 'PORT', 3000, 0, 65_535),
     databasePath,
-    jwtSecret: jwtSecret(env, nodeEnv, dataDir),
+    jwtSecret: secret.secret,
+    jwtSecretFile: secret.file,
     jwtExpiresInSeconds: duration(env, 'JWT_EXPIRES_IN', 12 * 3600),
     callRingTimeoutMs: int(env, 'CALL_RING_TIMEOUT_MS', 30_000, 100, 600_000),
     callReconnectGraceMs: int(env, 'CALL_RECONNECT_GRACE_MS', 10_000, 100, 600_000),
@@ -174,4 +189,9 @@ export function loadConfig(env: Env = process.env): Config {
 /** `parley create-user` reads the new password from here when set (scripts), else from stdin. */
 export function cliPasswordFromEnv(env: Env = process.env): string | undefined {
   return env['PARLEY_PASSWORD'] || undefined;
+}
+
+/** The environment `pnpm start` runs the built server in: this one, with `NODE_ENV=production` unless it is set. */
+export function productionEnv(env: Env = process.env): Env {
+  return { ...env, NODE_ENV: env['NODE_ENV'] || 'production' };
 }

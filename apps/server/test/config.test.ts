@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/client.js';
 
 const tmp = () => join(mkdtempSync(join(tmpdir(), 'parley-config-')), 'parley.db');
 
@@ -23,8 +24,35 @@ describe('loadConfig', () => {
     expect(readFileSync(file, 'utf8')).toBe(first.jwtSecret);
   });
 
-  it('refuses to start in production without a JWT secret', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_PATH: tmp() })).toThrow(/JWT_SECRET is required/);
+  it('starts in production with no configuration, generating the secret there too', () => {
+    const db = tmp();
+    const config = loadConfig({ NODE_ENV: 'production', DATABASE_PATH: db });
+    expect(config.jwtSecretFile).toEqual({ path: join(db, '..', 'jwt-secret'), created: true });
+    expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(loadConfig({ NODE_ENV: 'production', DATABASE_PATH: db }).jwtSecretFile).toEqual({ path: join(db, '..', 'jwt-secret'), created: false });
+  });
+
+  it('makes the data folder for its owner only', () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'parley-config-')), 'fresh', 'parley.db');
+    loadConfig({ DATABASE_PATH: db });
+    expect(statSync(join(db, '..')).mode & 0o777).toBe(0o700);
+  });
+
+  it('creates the database file for its owner only', () => {
+    const db = tmp();
+    openDatabase(db).close();
+    expect(statSync(db).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses a generated secret that others can read or that was cut short', () => {
+    const db = tmp();
+    const file = join(db, '..', 'jwt-secret');
+    loadConfig({ DATABASE_PATH: db });
+    chmodSync(file, 0o644);
+    expect(() => loadConfig({ DATABASE_PATH: db })).toThrow(/readable by others \(mode 644\)/);
+    chmodSync(file, 0o600);
+    writeFileSync(file, 'too-short-a-secret');
+    expect(() => loadConfig({ DATABASE_PATH: db })).toThrow(/shorter than 32 characters/);
   });
 
   it.each([

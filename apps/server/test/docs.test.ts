@@ -4,7 +4,7 @@ import { callStateDiagram, renderDocument } from '../src/docs/diagrams.js';
 import { architectureDoc } from '../src/docs/write.js';
 
 describe('docs/ARCHITECTURE.md', () => {
-  it('holds the diagrams the code generates (run `pnpm docs` after changing the machine or the schema)', () => {
+  it('holds the diagrams the code generates (run `pnpm diagrams` after changing the machine or the schema)', () => {
     const committed = readFileSync(architectureDoc, 'utf8');
     expect(renderDocument(committed)).toBe(committed);
   });

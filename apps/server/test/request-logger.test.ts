@@ -1,4 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -82,5 +85,34 @@ describe('request logs', () => {
     const mine = server.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line['reqId'] === id);
     expect(mine.map((line) => line['msg'])).toEqual(['incoming request', 'user logged in', 'request completed']);
     expect(mine[1]).toMatchObject({ userId: user.id });
+  });
+});
+
+describe('request logs of the web app', () => {
+  /** A server that serves a one-page app with one asset, at `level`. */
+  async function withSpa(level: string) {
+    const dist = mkdtempSync(join(tmpdir(), 'parley-spa-'));
+    mkdirSync(join(dist, 'assets'));
+    writeFileSync(join(dist, 'index.html'), '<!doctype html><title>Parley</title>');
+    writeFileSync(join(dist, 'assets', 'app-1234.js'), 'console.log(1)');
+    const server = await startServer({ LOG_LEVEL: level, WEB_DIST_DIR: dist });
+    for (const path of ['/', '/assets/app-1234.js', '/some/page']) expect((await fetch(`${server.baseUrl}${path}`)).status).toBe(200);
+    expect((await fetch(`${server.apiUrl}/users/me`)).status).toBe(401);
+    const lines = server.logs.map((line) => JSON.parse(line) as { msg?: string; req?: { url?: string }; level: number });
+    rmSync(dist, { recursive: true, force: true });
+    return lines.filter((line) => line.msg === 'incoming request').map((line) => [line.req?.url, line.level]);
+  }
+
+  it('leave pages and assets out at info, and keep the API', async () => {
+    expect(await withSpa('info')).toEqual([['/api/v1/users/me', 30]]);
+  });
+
+  it('show pages and assets at debug', async () => {
+    expect(await withSpa('debug')).toEqual([
+      ['/', 20],
+      ['/assets/app-1234.js', 20],
+      ['/some/page', 20],
+      ['/api/v1/users/me', 30],
+    ]);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * `pnpm bench [--quick] [--only relay,rest,…] [--rounds N] [--profile] [--relay-sizes 100,1000]`: measures the
  * production build of Parley next to bare-metal baselines, in one run on this machine, and writes
- * `bench-results/<date>.json` and `bench-results/latest.md`. Exits non-zero only when a figure crashes; a missed goal is reported, not fatal.
+ * `bench-results/<date>.json` and `bench-results/latest.md`. Exits non-zero when a figure crashes, is skipped, or yields a value that is missing, zero or not finite; a missed
+ * goal is reported, not fatal.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { relayFigure } from './figures/relay.js';
 import { restFigure } from './figures/rest.js';
 import { repoRoot, stopAll } from './proc.js';
 import { printTable, writeResults } from './report.js';
-import type { FigureResult, Sizes } from './report-types.js';
+import { brokenFigures, type FigureResult, type Sizes } from './report-types.js';
 
 const FIGURES: Record<string, (sizes: Sizes) => Promise<FigureResult>> = {
   relay: relayFigure,
@@ -55,7 +56,6 @@ const sizes: Sizes = {
 
 const started = performance.now();
 const results: FigureResult[] = [];
-let crashed = false;
 for (const name of selected) {
   const figureStarted = performance.now();
   process.stdout.write(`▶ ${name}…\n`);
@@ -65,7 +65,6 @@ for (const name of selected) {
     results.push(result);
     process.stdout.write(`  ${result.skipped ? `skipped: ${result.skipped}` : 'done'} (${result.seconds.toFixed(1)} s)\n`);
   } catch (error) {
-    crashed = true;
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     process.stdout.write(`  CRASHED: ${message}\n`);
     results.push({ name, rows: [], details: null, error: message, seconds: (performance.now() - figureStarted) / 1000 });
@@ -80,4 +79,6 @@ if (!values['no-write']) {
   const written = writeResults(resultsDir, results, { quick, totalSeconds, rounds: sizes.rounds, only: values.only ?? null });
   process.stdout.write(`\nwrote ${written.join(', ')}\n`);
 }
-process.exit(crashed ? 1 : 0);
+const broken = brokenFigures(results);
+if (broken.length > 0) process.stdout.write(`\nBroken figures (the run fails):\n${broken.map((p) => `  - ${p}`).join('\n')}\n`);
+process.exit(broken.length > 0 ? 1 : 0);

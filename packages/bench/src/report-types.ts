@@ -14,6 +14,8 @@ export interface Row {
   /** Whether the goal is met; null when it does not apply at this size (e.g. --quick). */
   met?: boolean | null;
   note?: string;
+  /** The value is a difference that may be zero or negative (heap deltas); any other figure must be positive. */
+  signed?: boolean;
 }
 
 /** What a figure hands back: table rows, plus everything it measured for the JSON file. */
@@ -50,4 +52,32 @@ export function cpuSummary(list: { cpu: Record<string, number> }[]): string {
     return values[Math.floor(values.length / 2)] ?? 0;
   };
   return keys.map((k) => `${k} ${med(k)}%`).join(' · ');
+}
+
+/**
+ * What makes a run's figures unusable, one line each: a figure that was skipped or crashed, or a row whose value is
+ * missing, not a finite number, or zero (a measurement that produced nothing). Goals stay non-fatal; this does not.
+ */
+export function brokenFigures(results: FigureResult[]): string[] {
+  const problems: string[] = [];
+  const bad = (row: Row, side: 'parley' | 'baseline', spread: Spread) => {
+    if (!Number.isFinite(spread.median)) return `${side} is not a finite number (${spread.median})`;
+    if (spread.median === 0 && !row.signed) return `${side} is zero`;
+    return null;
+  };
+  for (const result of results) {
+    if (result.skipped !== undefined) problems.push(`${result.name}: skipped (${result.skipped})`);
+    else if (result.error !== undefined) problems.push(`${result.name}: crashed`);
+    else if (result.rows.length === 0) problems.push(`${result.name}: no rows`);
+    for (const row of result.rows) {
+      const where = `${row.figure} — ${row.metric}`;
+      if (row.parley === null) problems.push(`${where}: no Parley value`);
+      for (const side of ['parley', 'baseline'] as const) {
+        const spread = row[side];
+        const problem = spread === null ? null : bad(row, side, spread);
+        if (problem !== null) problems.push(`${where}: ${problem}`);
+      }
+    }
+  }
+  return problems;
 }

@@ -1,7 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { openDatabase } from '@parley/server/dist/db/client.js';
 import { UserRepository } from '@parley/server/dist/users/repository.js';
 import { argon2, OWASP_PARAMS } from './argon2.js';
@@ -78,16 +79,16 @@ export interface ParleyOptions {
 }
 
 /**
- * The Node flags of the server's `start` script (`node <flags> dist/server.js` in apps/server/package.json), so the
- * bench runs the server as `pnpm start` does.
+ * The Node flags `pnpm start` runs the server with (`PRODUCTION_NODE_FLAGS` of the build's `dist/launch.js`), so the
+ * bench runs the server as `pnpm start` does, whichever build `root` is.
  */
-function startScriptFlags(root: string): string[] {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
-  const words = (pkg.scripts?.start ?? '').trim().split(/\s+/);
-  if (words[0] !== 'node' || words.at(-1) !== 'dist/server.js') {
-    throw new Error(`expected the server's start script to be "node [flags] dist/server.js", found "${pkg.scripts?.start}"`);
+async function productionNodeFlags(root: string): Promise<string[]> {
+  const launch = (await import(pathToFileURL(join(root, 'dist/launch.js')).href)) as { PRODUCTION_NODE_FLAGS?: unknown };
+  const flags = launch.PRODUCTION_NODE_FLAGS;
+  if (!Array.isArray(flags) || !flags.every((flag) => typeof flag === 'string')) {
+    throw new Error(`${join(root, 'dist/launch.js')} exports no PRODUCTION_NODE_FLAGS: build the server first`);
   }
-  return words.slice(1, -1);
+  return flags;
 }
 
 /**
@@ -106,7 +107,7 @@ export async function startParley(options: ParleyOptions = {}): Promise<ParleySe
     name: 'parley-server',
     script: join(root, 'dist/server.js'),
     cwd: root,
-    nodeArgs: [...startScriptFlags(root), '--expose-gc', '--import', probePath, ...(options.nodeArgs ?? [])],
+    nodeArgs: [...(await productionNodeFlags(root)), '--expose-gc', '--import', probePath, ...(options.nodeArgs ?? [])],
     ...(options.nice === undefined ? {} : { nice: options.nice }),
     ...(options.cpus === undefined ? {} : { cpus: options.cpus }),
     env: {

@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureDataDir } from '../support/data-dir.js';
 import * as schema from './schema.js';
 
 export type Db = BetterSQLite3Database<typeof schema>;
@@ -19,8 +20,13 @@ export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)),
 
 /** Opens (creating if needed) the database file and applies pending migrations. */
 export function openDatabase(path: string): DbHandle {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const isFile = path !== ':memory:';
+  if (isFile) ensureDataDir(dirname(path));
+  const created = isFile && !existsSync(path);
   const sqlite = new Database(path);
+  // Password hashes and call history: the owner's alone (the WAL and shared-memory files SQLite makes next to it
+  // take the database file's mode).
+  if (created) chmodSync(path, 0o600);
   sqlite.pragma('journal_mode = WAL');
   // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commits).
   sqlite.pragma('synchronous = NORMAL');

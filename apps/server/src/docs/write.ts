@@ -6,7 +6,7 @@ import { renderDocument } from './diagrams.js';
 /** The architecture document whose diagrams are generated from the code. */
 export const architectureDoc = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../docs/ARCHITECTURE.md');
 
-// `pnpm docs`: regenerate the diagrams in place.
+// `pnpm diagrams`: regenerate the diagrams in place.
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const before = readFileSync(architectureDoc, 'utf8');
   const after = renderDocument(before);

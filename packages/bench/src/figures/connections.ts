@@ -177,6 +177,7 @@ export async function connectionsFigure(sizes: Sizes): Promise<FigureResult> {
       parley: of('parley', 'heapAfterCloseKiB'),
       baseline: of('baseline', 'heapAfterCloseKiB'),
       ratio: null,
+      signed: true,
       note: `after a forced GC: ${((of('parley', 'heapAfterCloseKiB').median * KiB) / count).toFixed(0)} bytes per connection once open stay (Map tables, pools; baseline ${((of('baseline', 'heapAfterCloseKiB').median * KiB) / count).toFixed(0)}); RSS after close minus before: Parley ${Math.round(of('parley', 'rssAfterCloseKiB').median)} KiB (V8 and malloc keep freed pages)`,
     },
     {
@@ -186,6 +187,7 @@ export async function connectionsFigure(sizes: Sizes): Promise<FigureResult> {
       parley: of('parley', 'heapGrowthPerCycleKiB'),
       baseline: of('baseline', 'heapGrowthPerCycleKiB'),
       ratio: null,
+      signed: true,
       goal: 'near 0 (no leak)',
       met: judged ? of('parley', 'heapGrowthPerCycleKiB').median < leakThresholdKiB : null,
       note: `mean over ${sizes.quick ? 1 : 2} more cycles after the first; a leak of n bytes per connection shows as ${count.toLocaleString('en')} × n here, so the threshold, ${leakThresholdKiB} KiB, is 50 bytes per connection`,
