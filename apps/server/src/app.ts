@@ -8,15 +8,14 @@ import websocket from '@fastify/websocket';
 import { CLOSE_CODES, LIMITS } from '@parley/protocol';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { LoginThrottle } from './auth/login-throttle.js';
 import { PasswordHasher } from './auth/passwords.js';
 import { authPlugin } from './auth/plugin.js';
-import { CallRepository } from './calls/repository.js';
 import { CallService } from './calls/service.js';
+import { LocalDirectory, type Directory } from './cluster/directory.js';
+import { NodeIdentity } from './cluster/node-id.js';
+import { ClusterNode } from './cluster/node.js';
 import type { Config } from './config.js';
-import { migrationsFolder, openDatabase, type DbHandle } from './db/client.js';
 import { clientErrorHandler } from './http/client-error.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { AppError } from './http/errors.js';
@@ -33,15 +32,27 @@ import { healthRoutes } from './routes/health.js';
 import { rtcRoutes } from './routes/rtc.js';
 import { userRoutes } from './routes/users.js';
 import { SignalingHub } from './signaling/hub.js';
+import { PresenceFeed, type Presence } from './signaling/presence.js';
+import { Router } from './signaling/router.js';
 import { signalingRoutes } from './signaling/route.js';
-import { UserRepository } from './users/repository.js';
+import { openStore, type Store } from './store/index.js';
+import { SqliteStore } from './store/sqlite/store.js';
+import type { UserStore } from './store/types.js';
+import { UserCache } from './users/cache.js';
 
 export interface AppServices {
   config: Config;
-  database: DbHandle;
-  users: UserRepository;
+  store: Store;
+  users: UserStore;
+  /** Users by id for authentication, cached (see `users/cache.ts`). */
+  userCache: UserCache;
   calls: CallService;
   hub: SignalingHub;
+  directory: Directory;
+  presence: Presence;
+  identity: NodeIdentity;
+  /** This process as a cluster node; null in single-process mode. */
+  cluster: ClusterNode | null;
   hasher: PasswordHasher;
   loginThrottle: LoginThrottle;
   metrics: Metrics;
@@ -53,12 +64,17 @@ declare module 'fastify' {
   }
 }
 
+/** How often a SQLite-backed user cache asks whether another process committed (a user deleted by the CLI). */
+export const FOREIGN_WRITE_CHECK_MS = 100;
+/** How long a PostgreSQL-backed node trusts a cached user (another node or the CLI may have deleted it). */
+const CLUSTER_USER_MAX_AGE_MS = 1_000;
+/** How long a draining cluster node waits for its sockets' closing handshakes before dropping them. */
+const DRAIN_MS = 2_000;
+
 export interface BuildOptions {
   /** Where log lines go instead of stdout (tests capture them to check what is logged). */
   logStream?: NodeJS.WritableStream;
 }
-
-const expectedMigrations = JSON.parse(readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8')).entries.length as number;
 
 /** Builds the whole server — REST, WebSocket, SPA — without listening. Tests, the CLI and `server.ts` share it. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
@@ -81,30 +97,60 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     app.log.info({ path: config.jwtSecretFile.path }, 'JWT_SECRET is unset: generated a secret into the data folder (kept for later starts)');
   }
 
-  const database = openDatabase(config.databasePath);
+  const store = await openStore(config.database);
   const metrics = createMetrics();
-  const users = new UserRepository(database.db);
+  const userCache = new UserCache(
+    store.users,
+    store instanceof SqliteStore
+      ? { kind: 'foreign-commits', count: () => store.foreignCommitCount(), checkEveryMs: FOREIGN_WRITE_CHECK_MS }
+      : { kind: 'max-age', maxAgeMs: CLUSTER_USER_MAX_AGE_MS },
+  );
+  const identity = new NodeIdentity();
   const hub = new SignalingHub(
     { maxConnectionsPerUser: config.rateLimits.wsMaxConnectionsPerUser, maxBufferedBytes: config.wsMaxBufferedBytes },
     metrics,
   );
-  const calls = new CallService(
-    new CallRepository(database.db),
-    users,
-    hub,
-    { ringTimeoutMs: config.callRingTimeoutMs, reconnectGraceMs: config.callReconnectGraceMs },
-    app.log,
-    metrics,
-  );
+  const feed = new PresenceFeed(hub, config.presenceBatchMs);
+  const timings = { ringTimeoutMs: config.callRingTimeoutMs, reconnectGraceMs: config.callReconnectGraceMs };
+  const cluster =
+    config.cluster === null
+      ? null
+      : new ClusterNode(
+          { ...config.cluster, reconnectGraceMs: timings.reconnectGraceMs, maxConnectionsPerUser: config.rateLimits.wsMaxConnectionsPerUser },
+          identity,
+          store,
+          hub,
+          feed,
+          metrics,
+          app.log,
+        );
+  const directory: Directory = cluster?.directory ?? new LocalDirectory(hub);
+  const presence: Presence = cluster?.presence ?? feed;
+  const router = new Router(hub, directory, identity, cluster?.bus ?? null);
+  const calls = new CallService(store, userCache, router, timings, app.log, metrics, cluster?.replication ?? null);
   const hasher = new PasswordHasher(config.argon2);
   const loginThrottle = new LoginThrottle(config.rateLimits.loginFailuresPerUsername, config.rateLimits.loginFailureWindowMs);
-  app.decorate('parley', { config, database, users, calls, hub, hasher, loginThrottle, metrics });
+  app.decorate('parley', { config, store, users: store.users, userCache, calls, hub, directory, presence, identity, cluster, hasher, loginThrottle, metrics });
 
   app.addHook('preClose', async () => {
-    hub.closeAll(CLOSE_CODES.GOING_AWAY, 'Server shutting down');
-    calls.shutdown();
+    if (cluster === null) {
+      // One process: the calls stay as they are in the database and end as `server_restart` at the next start.
+      await calls.shutdown();
+      hub.closeAll(CLOSE_CODES.GOING_AWAY, 'Server shutting down');
+    } else {
+      // A cluster node drains: its sockets close with 1001 and their calls enter the reconnect grace (their clients
+      // rejoin through another node), then it leaves the directory and the nodes table.
+      hub.closeAll(CLOSE_CODES.GOING_AWAY, 'Server shutting down');
+      await hub.closed(DRAIN_MS);
+      await calls.drained();
+      await cluster.leave();
+    }
+    presence.stop();
   });
-  app.addHook('onClose', async () => database.close());
+  app.addHook('onClose', async () => {
+    await cluster?.close();
+    await store.close();
+  });
 
   // The security headers never change, so they are precomputed sets (documents or API answers, see
   // http/security-headers.ts) set by a single synchronous hook, with the request id: no per-request middleware chain
@@ -120,7 +166,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     global: false,
     errorResponseBuilder: () => new AppError('RATE_LIMITED', 'Too many requests; try again later'),
   });
-  await app.register(authPlugin, { secret: config.jwtSecret, expiresInSeconds: config.jwtExpiresInSeconds, users });
+  await app.register(authPlugin, { secret: config.jwtSecret, expiresInSeconds: config.jwtExpiresInSeconds, users: userCache });
   await app.register(websocket, {
     options: {
       maxPayload: LIMITS.maxFrameBytes,
@@ -155,7 +201,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   );
   await app.register(signalingRoutes);
   await app.register(asyncApiRoutes);
-  await app.register(healthRoutes, { expectedMigrations });
+  await app.register(healthRoutes);
 
   if (config.webDistDir !== null) {
     await app.register(fastifyStatic, {
@@ -173,7 +219,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'Not found' } });
   });
 
-  calls.recoverAfterRestart();
+  // One process: calls left open by the previous run end now. A cluster node touches no other node's calls: it
+  // takes in the live calls as they are.
+  if (cluster === null) await calls.recoverAfterRestart();
+  else await cluster.start(calls);
   hub.startHeartbeat(config.wsPingIntervalMs);
   return app;
 }

@@ -1,15 +1,13 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { PasswordHasher } from './auth/passwords.js';
-import { CallRepository } from './calls/repository.js';
 import { cliPasswordFromEnv, ConfigError, loadConfig } from './config.js';
-import { openDatabase } from './db/client.js';
-import { UserRepository } from './users/repository.js';
+import { openStore } from './store/index.js';
 
 const DEMO_USERS = ['alice', 'bob', 'carol'] as const;
 const DEMO_PASSWORD = 'parley-demo';
 
-const USAGE = `Parley operator CLI (works on the database in DATABASE_PATH)
+const USAGE = `Parley operator CLI (works on the database in DATABASE_URL, else DATABASE_PATH)
 
   parley migrate                     apply pending database migrations
   parley create-user <username>      create a user; password from PARLEY_PASSWORD or stdin
@@ -43,33 +41,33 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig();
-  const handle = openDatabase(config.databasePath);
-  const users = new UserRepository(handle.db);
-  const calls = new CallRepository(handle.db);
+  const store = await openStore(config.database);
+  const { users, calls } = store;
+  const where = config.database.kind === 'sqlite' ? config.database.path : 'the PostgreSQL database';
   try {
     switch (command) {
       case 'migrate':
-        console.log(`database ${config.databasePath} is migrated`);
+        console.log(`database ${where} is migrated`);
         return;
       case 'create-user': {
         if (!arg) fail('usage: parley create-user <username>');
         if (!/^[A-Za-z0-9_.-]{3,32}$/.test(arg)) fail('username must be 3–32 of A–Z a–z 0–9 _ . -');
         const password = await readPassword();
         if (password.length < 8 || password.length > 256) fail('password must be 8–256 characters');
-        const result = users.create(arg, await new PasswordHasher(config.argon2).hash(password));
+        const result = await users.create(arg, await new PasswordHasher(config.argon2).hash(password), Date.now());
         if (!result.ok) fail(`username ${arg} is taken`);
         console.log(JSON.stringify(result.user));
         return;
       }
       case 'delete-user': {
-        const user = arg ? users.findByUsername(arg) : undefined;
+        const user = arg ? await users.findByUsername(arg) : undefined;
         if (!user) fail(`no user ${arg ?? ''}`);
-        users.delete(user.id);
+        await users.delete(user.id);
         console.log(`deleted ${user.username} (${user.id})`);
         return;
       }
       case 'list-calls': {
-        const rows = values.active ? calls.listLive() : calls.listRecent(100);
+        const rows = values.active ? await calls.listLive() : await calls.listRecent(100);
         for (const c of rows) {
           console.log([c.id, c.status, c.endReason ?? '-', c.callerId, c.calleeId, new Date(c.createdAt).toISOString()].join('\t'));
         }
@@ -77,13 +75,13 @@ async function main(argv: string[]): Promise<void> {
         return;
       }
       case 'end-call': {
-        const call = arg ? calls.findById(arg) : undefined;
+        const call = arg ? await calls.findById(arg) : undefined;
         if (!call) fail(`no call ${arg ?? ''}`);
         if (call.status === 'ended') {
           console.log(`call ${call.id} already ended (${call.endReason})`);
           return;
         }
-        calls.markEnded(call.id, call.status, call.status === 'created' ? 'cancelled' : 'hangup', Date.now());
+        await calls.end(call.id, [call.status], call.status === 'created' ? 'cancelled' : 'hangup', Date.now());
         console.log(`ended call ${call.id}`);
         return;
       }
@@ -91,7 +89,7 @@ async function main(argv: string[]): Promise<void> {
         if (config.nodeEnv === 'production') fail('seed-demo is refused when NODE_ENV=production: demo passwords are public');
         const hasher = new PasswordHasher(config.argon2);
         for (const username of DEMO_USERS) {
-          const result = users.create(username, await hasher.hash(DEMO_PASSWORD));
+          const result = await users.create(username, await hasher.hash(DEMO_PASSWORD), Date.now());
           console.log(result.ok ? `created ${username} / ${DEMO_PASSWORD}` : `${username} already exists`);
         }
         return;
@@ -100,7 +98,7 @@ async function main(argv: string[]): Promise<void> {
         fail(`unknown command ${command}\n\n${USAGE}`);
     }
   } finally {
-    handle.close();
+    await store.close();
   }
 }
 

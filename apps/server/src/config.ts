@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DatabaseConfig } from './store/index.js';
 import { ensureDataDir } from './support/data-dir.js';
 
 /** Everything the server reads from its environment, validated once at start. No `process.env` elsewhere. */
@@ -9,7 +10,12 @@ export interface Config {
   nodeEnv: 'production' | 'development' | 'test';
   host: string;
   port: number;
+  /** The SQLite file (also where the data folder is: the generated secret, LAN certificates). */
   databasePath: string;
+  /** Where the state lives: the SQLite file, or PostgreSQL when `DATABASE_URL` is set. */
+  database: DatabaseConfig;
+  /** Cluster mode (`REDIS_URL` set): this process is one of several nodes; null runs one process on its own. */
+  cluster: { redisUrl: string; heartbeatMs: number; deadAfterMs: number; sweepMs: number } | null;
   jwtSecret: string;
   /** Where the secret came from when JWT_SECRET was unset: the file in the data folder, and whether it was just made. */
   jwtSecretFile: { path: string; created: boolean } | null;
@@ -125,15 +131,62 @@ function jwtSecret(env: Env, dataDir: string): { secret: string; file: Config['j
   return { secret, file: { path, created: true } };
 }
 
+/** `postgres://…` or `postgresql://…`, as `pg` reads it. */
+function postgresUrl(env: Env): string | null {
+  const raw = env['DATABASE_URL'];
+  if (raw === undefined || raw === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL must be a URL like postgres://user:password@host:5432/parley');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new ConfigError(`DATABASE_URL must start with postgres://, got ${url.protocol}//`);
+  return raw;
+}
+
+/** `redis://…` or `rediss://…` (TLS). */
+function redisUrl(env: Env): string | null {
+  const raw = env['REDIS_URL'];
+  if (raw === undefined || raw === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('REDIS_URL must be a URL like redis://host:6379');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError(`REDIS_URL must start with redis:// or rediss://, got ${url.protocol}//`);
+  return raw;
+}
+
+/**
+ * Cluster mode: every node shares one PostgreSQL and one Redis, and one JWT secret (a secret generated into each
+ * node's own data folder would make every node refuse the others' tokens).
+ */
+function clusterConfig(env: Env, database: DatabaseConfig, jwtSecretGiven: boolean): Config['cluster'] {
+  const redis = redisUrl(env);
+  if (redis === null) return null;
+  if (database.kind !== 'pg') throw new ConfigError('REDIS_URL (cluster mode) needs DATABASE_URL: the nodes must share a PostgreSQL database, not each its own SQLite file');
+  if (!jwtSecretGiven) throw new ConfigError('REDIS_URL (cluster mode) needs JWT_SECRET: every node must sign and check tokens with the same secret');
+  const heartbeatMs = int(env, 'CLUSTER_HEARTBEAT_MS', 1_000, 50, 60_000);
+  const deadAfterMs = int(env, 'CLUSTER_NODE_DEAD_AFTER_MS', 5_000, 100, 600_000);
+  if (deadAfterMs < 2 * heartbeatMs) throw new ConfigError('CLUSTER_NODE_DEAD_AFTER_MS must be at least twice CLUSTER_HEARTBEAT_MS, or a node that is merely late is declared dead');
+  return { redisUrl: redis, heartbeatMs, deadAfterMs, sweepMs: int(env, 'CLUSTER_SWEEP_MS', 250, 10, 60_000) };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', NODE_ENVS, 'development');
   const databasePath = resolve(env['DATABASE_PATH'] || join(defaultDataDir, 'parley.db'));
+  const pgUrl = postgresUrl(env);
+  const database: DatabaseConfig = pgUrl === null ? { kind: 'sqlite', path: databasePath } : { kind: 'pg', url: pgUrl, poolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 1_000) };
   const dataDir = dirname(databasePath);
   const webDist = env['WEB_DIST_DIR'] === '' ? null : resolve(env['WEB_DIST_DIR'] ?? defaultWebDist);
   const tlsCert = env['TLS_CERT'];
   const tlsKey = env['TLS_KEY'];
   if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new ConfigError('TLS_CERT and TLS_KEY must be set together');
   const memoryCost = int(env, 'ARGON2_MEMORY_KIB', 19_456, 8_192, 1_048_576);
+  // Before the secret: cluster mode refuses to start without a given one, so none may be generated first.
+  const cluster = clusterConfig(env, database, Boolean(env['JWT_SECRET']));
   const secret = jwtSecret(env, dataDir);
   const lanMode = oneOf(env, 'LAN_MODE', ['0', '1'], '0') === '1';
   const tls =
@@ -147,6 +200,8 @@ export function loadConfig(env: Env = process.env): Config {
     host: env['HOST'] || (lanMode ? '0.0.0.0' : '127.0.0.1'),
     port: int(env, 'PORT', 3000, 0, 65_535),
     databasePath,
+    database,
+    cluster,
     jwtSecret: secret.secret,
     jwtSecretFile: secret.file,
     jwtExpiresInSeconds: duration(env, 'JWT_EXPIRES_IN', 12 * 3600),

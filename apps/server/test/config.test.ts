@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { openDatabase } from '../src/db/client.js';
+import { openDatabase } from '../src/store/sqlite/client.js';
 
 const tmp = () => join(mkdtempSync(join(tmpdir(), 'parley-config-')), 'parley.db');
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SqliteStore } from '../src/store/sqlite/store.js';
 import { describe, expect, it } from 'vitest';
 import { connectCall } from './helpers/calls.js';
 import { createUser, request } from './helpers/http.js';
@@ -17,11 +18,13 @@ describe('health', () => {
 
   it('GET /readyz answers 503 when the database is gone', async () => {
     const server = await startServer();
-    server.app.parley.database.sqlite.close();
+    const { store } = server.app.parley;
+    if (!(store instanceof SqliteStore)) throw new Error('expected the SQLite store');
+    store.handle.sqlite.close();
     const ready = await fetch(`${server.baseUrl}/readyz`);
     expect(ready.status).toBe(503);
     // The app's onClose would close it again; reopen a handle-less state by skipping that.
-    server.app.parley.database.close = () => undefined;
+    store.handle.close = () => undefined;
   });
 });
 

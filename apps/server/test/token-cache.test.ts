@@ -15,12 +15,12 @@ describe('verified-token cache', () => {
     const exp = Math.floor(Date.now() / 1000) + 2;
     const token = forgeToken({ payload: { sub: user.id, iat: exp - 60, exp }, secret: server.config.jwtSecret });
     for (let i = 0; i < 3; i++) expect((await request(server, 'GET', '/users/me', { token })).status).toBe(200);
-    expect(server.app.userFromToken(token)).toEqual({ user: { id: user.id, username: user.username }, expiresAt: exp * 1000 });
+    expect(await server.app.userFromToken(token)).toEqual({ user: { id: user.id, username: user.username }, expiresAt: exp * 1000 });
     await sleep(exp * 1000 + 5 - Date.now());
     const res = await request(server, 'GET', '/users/me', { token });
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.any(String) } });
-    expect(server.app.userFromToken(token)).toBeUndefined();
+    expect(await server.app.userFromToken(token)).toBeUndefined();
     // The user's normal token still works.
     expect((await request(server, 'GET', '/users/me', { token: user.token })).status).toBe(200);
   });

@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { openDatabase } from '@parley/server/dist/db/client.js';
-import { UserRepository } from '@parley/server/dist/users/repository.js';
+import { SqliteStore } from '@parley/server/dist/store/sqlite/store.js';
 import { argon2, OWASP_PARAMS } from './argon2.js';
 import type { BenchUser } from './load/ws-load.js';
 import { benchDir, freePort, probePath, serverDir, spawnNode, waitFor, type Proc } from './proc.js';
@@ -45,22 +44,23 @@ export function signToken(secret: string, sub: string, ttlSeconds = 12 * 3600): 
  * login figure measures that path on its own.
  */
 async function seedUsers(databasePath: string, count: number): Promise<{ id: string; username: string }[]> {
-  const handle = openDatabase(databasePath);
+  const store = SqliteStore.open(databasePath);
   try {
     if (count === 0) return [];
     const hash = await argon2.hash('bench-password', { type: argon2.argon2id, ...OWASP_PARAMS });
-    const repo = new UserRepository(handle.db);
-    const users: { id: string; username: string }[] = [];
-    handle.sqlite.transaction(() => {
-      for (let i = 0; i < count; i++) {
-        const created = repo.create(`bench${i}`, hash);
-        if (!created.ok) throw new Error(`could not seed user bench${i}`);
-        users.push(created.user);
-      }
+    const now = Date.now();
+    // One transaction for all: the SQLite store's writes run synchronously inside its async methods, so every
+    // insert below happens inside it (one commit instead of thousands); the results are awaited after.
+    const pending: ReturnType<typeof store.users.create>[] = [];
+    store.handle.sqlite.transaction(() => {
+      for (let i = 0; i < count; i++) pending.push(store.users.create(`bench${i}`, hash, now));
     })();
-    return users;
+    return (await Promise.all(pending)).map((created, i) => {
+      if (!created.ok) throw new Error(`could not seed user bench${i}`);
+      return created.user;
+    });
   } finally {
-    handle.close();
+    await store.close();
   }
 }
 

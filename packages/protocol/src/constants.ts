@@ -30,6 +30,8 @@ export const CLOSE_CODES = {
   INVALID_PAYLOAD: 1007,
   /** A frame exceeded {@link LIMITS.maxFrameBytes}. */
   MESSAGE_TOO_BIG: 1009,
+  /** The server node restarts (a cluster node that found itself declared dead); reconnect at once. */
+  SERVICE_RESTART: 1012,
   /** The session ended while connected (the access token expired, or the account was deleted); log in again. */
   TOKEN_EXPIRED: 4001,
   /** The connection kept sending after being rate limited. */
@@ -70,6 +72,10 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 /** The seed's call statuses: `created` is ringing. */
 export const CALL_STATUSES = ['created', 'active', 'ended'] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
+
+/** The two sides of a call. */
+export const CALL_ROLES = ['caller', 'callee'] as const;
+export type CallRole = (typeof CALL_ROLES)[number];
 
 /** Why a call ended, as stored on the call. */
 export const END_REASONS = ['hangup', 'cancelled', 'rejected', 'missed', 'connection_lost', 'server_restart'] as const;

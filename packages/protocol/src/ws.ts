@@ -1,7 +1,7 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import Value from 'typebox/value';
-import { CALL_ENDED_REASONS, ERROR_CODES, LIMITS, type ErrorCode } from './constants.js';
+import { CALL_ENDED_REASONS, CALL_ROLES, ERROR_CODES, LIMITS, type ErrorCode } from './constants.js';
 import { Uuid } from './rest.js';
 
 /**
@@ -90,7 +90,7 @@ export const CallEndedMessage = message(
 /** Answer to `call:rejoin`: the call goes on with this connection. */
 export const CallRejoinedMessage = message(
   'call:rejoined',
-  Type.Object({ callId: Uuid, role: Type.Enum(['caller', 'callee']), peer: Peer }),
+  Type.Object({ callId: Uuid, role: Type.Enum(CALL_ROLES), peer: Peer }),
 );
 /** The other participant's connection dropped (`connected: false`) or came back within the grace period. */
 export const PeerConnectionMessage = message(

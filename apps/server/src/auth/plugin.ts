@@ -2,7 +2,8 @@ import fastifyJwt from '@fastify/jwt';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../http/errors.js';
-import type { PublicUser, UserRepository } from '../users/repository.js';
+import type { PublicUser } from '../store/types.js';
+import type { UserCache } from '../users/cache.js';
 import { VerifiedTokenCache, type VerifiedToken } from './token-cache.js';
 
 declare module '@fastify/jwt' {
@@ -17,14 +18,14 @@ declare module 'fastify' {
     /** onRequest hook for routes that need a logged-in user; sets `request.user`. */
     authenticate: (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
     /** Checks a raw token (WebSocket upgrade); the user, or undefined. */
-    userFromToken: (token: string) => { user: PublicUser; expiresAt: number } | undefined;
+    userFromToken: (token: string) => Promise<{ user: PublicUser; expiresAt: number } | undefined>;
   }
 }
 
 export interface AuthOptions {
   secret: string;
   expiresInSeconds: number;
-  users: UserRepository;
+  users: UserCache;
   /** How many verified tokens to remember (default 10 000). */
   tokenCacheSize?: number;
 }
@@ -49,7 +50,7 @@ const unauthorized = () => new AppError('UNAUTHORIZED', 'A valid access token is
  * its user is deleted.
  *
  * Every request carries the same token many times over, so a verified token is remembered until it expires
- * (`VerifiedTokenCache`), and the user behind it is looked up through `UserRepository.findById`, which caches
+ * (`VerifiedTokenCache`), and the user behind it is looked up through the `UserCache`, which caches
  * users but sees deletions (see there).
  */
 export const authPlugin = fp<AuthOptions>(
@@ -79,20 +80,22 @@ export const authPlugin = fp<AuthOptions>(
       const token = bearerToken(request.headers.authorization);
       const session = token === undefined ? undefined : verifyToken(token);
       if (session === undefined) return done(unauthorized());
-      const user = users.findById(session.sub);
-      if (!user) return done(unauthorized());
-      request.user = user;
-      done();
+      const cached = users.peek(session.sub);
+      if (cached !== undefined) {
+        request.user = cached;
+        return done();
+      }
+      users.findById(session.sub).then((user) => {
+        if (!user) return done(unauthorized());
+        request.user = user;
+        done();
+      }, done);
     });
 
-    app.decorate('userFromToken', (token: string) => {
-      try {
-        const session = verifyToken(token);
-        const user = session && users.findById(session.sub);
-        return user && { user, expiresAt: session.expiresAt };
-      } catch {
-        return undefined;
-      }
+    app.decorate('userFromToken', async (token: string) => {
+      const session = verifyToken(token);
+      const user = session && (await users.findById(session.sub));
+      return user && { user, expiresAt: session.expiresAt };
     });
   },
   { name: 'parley-auth' },

@@ -1,38 +1,30 @@
-import type { CallDto, CallHistoryItem, CallStatus, EndReason, ErrorCode, RelayedMessage, ServerMessage } from '@parley/protocol';
+import type { CallDto, CallHistoryItem, CallRole, CallStatus, EndReason, ErrorCode, RelayedMessage, ServerMessage } from '@parley/protocol';
 import type { FastifyBaseLogger } from 'fastify';
-import type { CallRow } from '../db/schema.js';
 import { AppError } from '../http/errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ConnectionRef, Delivery } from '../signaling/delivery.js';
-import type { UserRepository } from '../users/repository.js';
+import type { CallRecord, EndGuard, NamedCallRecord, Store } from '../store/types.js';
+import type { UserCache } from '../users/cache.js';
+import { Deadlines, type Deadline } from './deadlines.js';
+import { LiveCalls, other, roleOf, withNames, type LiveCall } from './live-calls.js';
 import { endEventFor, transition, type CallEvent } from './machine.js';
-import type { CallRepository } from './repository.js';
-
-type Role = 'caller' | 'callee';
-const other = (role: Role): Role => (role === 'caller' ? 'callee' : 'caller');
-
-/** A call that is ringing or active, with the connections carrying it. Mirrors its database row. */
-interface LiveCall {
-  readonly id: string;
-  readonly userIds: Record<Role, string>;
-  readonly names: Record<Role, string>;
-  status: Extract<CallStatus, 'created' | 'active'>;
-  readonly createdAt: number;
-  answeredAt: number | null;
-  /** The connection of each side that carries the call; undefined while that side is away (or not yet bound). */
-  readonly bound: Partial<Record<Role, string>>;
-  ringTimer: NodeJS.Timeout | undefined;
-  readonly graceTimers: Partial<Record<Role, NodeJS.Timeout>>;
-}
 
 export interface CallTimings {
   ringTimeoutMs: number;
   reconnectGraceMs: number;
 }
 
+/** How a node tells the others that a call changed (cluster mode); absent in one process. */
+export interface CallReplication {
+  publish(call: NamedCallRecord): void;
+}
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function toCallDto(row: CallRow): CallDto {
+/** How often an operation reads a call again after a conditional write found it changed. */
+const MAX_RETRIES = 3;
+
+export function toCallDto(row: CallRecord): CallDto {
   return {
     callId: row.id,
     status: row.status,
@@ -45,49 +37,87 @@ export function toCallDto(row: CallRow): CallDto {
   };
 }
 
+/** The event a deadline means, and what must still hold in the row for it to apply. */
+function eventOf(deadline: Deadline): { event: CallEvent; guard: EndGuard } {
+  return deadline.kind === 'ring'
+    ? { event: 'ring_timeout', guard: { kind: 'ring_expired' } }
+    : { event: 'connection_lost', guard: { kind: 'grace_expired', role: deadline.role } };
+}
+
 /**
- * The call lifecycle: creates calls, moves them through the state machine (persisting each transition before
- * announcing it), binds each side to one connection, runs the ring and reconnect timers, and relays signaling
- * between the two bound connections. Live calls are kept in memory so the relay path never reads the database.
+ * The call lifecycle: creates calls, moves them through the state machine, binds each side to one connection,
+ * keeps the ring and reconnect deadlines, and relays signaling between the two bound connections.
+ *
+ * The database is the one source of truth. Every transition is a conditional write (`store/types.ts`): of any
+ * number of attempts, on any number of nodes, exactly one gets the row back, and only that one announces the
+ * change. The winner applies the new row to this node's copy of the live calls (`LiveCalls`) and publishes it to
+ * the other nodes, so the relay path and the ring of a newly connected device read memory, never the database. A
+ * copy that turns out stale (an event the copy refuses, or a write that finds the row changed) is refreshed from
+ * the database before anything is refused.
  */
 export class CallService {
-  private readonly live = new Map<string, LiveCall>();
-  /** A user is in at most one live call (the busy rule), so this maps user → call. */
-  private readonly liveByUser = new Map<string, LiveCall>();
-  private readonly counts = { created: 0, active: 0 };
-  /** Set by {@link shutdown}: the database closes next, so no timer may start (sockets still close after it). */
+  private readonly live: LiveCalls;
+  private readonly deadlines: Deadlines;
+  /** Set by {@link shutdown}: the store closes next, so no timer may start and no write begin. */
   private stopped = false;
+  /** Writes started by socket events (a connection closing) that shutdown must wait for. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
-    private readonly calls: CallRepository,
-    private readonly users: UserRepository,
+    private readonly store: Store,
+    private readonly users: UserCache,
     private readonly delivery: Delivery,
     private readonly timings: CallTimings,
     private readonly log: FastifyBaseLogger,
     private readonly metrics: Metrics,
-  ) {}
+    private readonly replication: CallReplication | null = null,
+  ) {
+    this.live = new LiveCalls(metrics);
+    this.deadlines = new Deadlines((callId, deadline, at) => this.track(this.deadlineReached(callId, deadline, at)));
+  }
 
-  /** Ends the calls a previous process left open; returns how many. */
-  recoverAfterRestart(now = Date.now()): number {
-    const ended = this.calls.endAllLive('server_restart', now);
+  /** Single process: ends the calls a previous process left open; returns how many. */
+  async recoverAfterRestart(now = Date.now()): Promise<number> {
+    const ended = await this.store.calls.endAllLive('server_restart', now);
     this.metrics.callsEnded.inc({ reason: 'server_restart' }, ended.length);
     if (ended.length > 0) this.log.warn({ calls: ended.map((c) => c.id) }, 'ended calls left open by the previous run');
     return ended.length;
   }
 
+  /**
+   * Cluster: takes in every live call from the database (a node starting, or resyncing after the bus lost
+   * messages). Calls this node held that are gone from the database ended while it was not listening: their end
+   * is told to this node's connections of both users. Returns the calls now held.
+   */
+  async loadLive(): Promise<{ ended: string[] }> {
+    const rows = await this.store.calls.listLive();
+    const seen = new Set(rows.map((row) => row.id));
+    const ended: string[] = [];
+    for (const call of [...this.live.all()]) {
+      if (seen.has(call.id)) continue;
+      const row = await this.store.calls.findById(call.id);
+      this.live.drop(call.id);
+      this.deadlines.sync(call.id, undefined);
+      ended.push(call.id);
+      if (row?.endReason) this.announceEnded(row.id, call.userIds, row.endReason, 'here');
+    }
+    for (const row of rows) this.remember(row);
+    return { ended };
+  }
+
   // ---------- REST ----------
 
-  create(callerId: string, calleeId: string, connectionId: string | undefined) {
+  async create(callerId: string, calleeId: string, connectionId: string | undefined) {
     if (callerId === calleeId) throw new AppError('CANNOT_CALL_SELF', 'You cannot call yourself');
-    const caller = this.users.findById(callerId);
-    const callee = this.users.findById(calleeId);
+    const [caller, callee] = await Promise.all([this.users.findById(callerId), this.users.findById(calleeId)]);
     if (!caller) throw new AppError('UNAUTHORIZED', 'Your account no longer exists');
     if (!callee) throw new AppError('USER_NOT_FOUND', 'No such user');
-    if (connectionId !== undefined && this.delivery.ownerOf(connectionId) !== callerId) {
+    if (connectionId !== undefined && !(await this.delivery.isConnectionOf(callerId, connectionId))) {
       throw new AppError('VALIDATION_FAILED', 'connectionId is not an open connection of yours');
     }
     const now = Date.now();
-    const result = this.calls.insertIfBothFree(callerId, calleeId, now);
+    const ringExpiresAt = now + this.timings.ringTimeoutMs;
+    const result = await this.store.calls.create({ callerId, calleeId, callerConn: connectionId ?? null, now, ringExpiresAt });
     if (!result.ok) {
       const { blocking } = result;
       const callerBusy = blocking.callerId === callerId || blocking.calleeId === callerId;
@@ -96,44 +126,38 @@ export class CallService {
         : // Someone else's call: say the callee is busy, but its id is theirs to know, not the caller's.
           new AppError('CALLEE_BUSY', `${callee.username} is in another call`);
     }
-    const call: LiveCall = {
-      id: result.call.id,
-      userIds: { caller: callerId, callee: calleeId },
-      names: { caller: caller.username, callee: callee.username },
-      status: 'created',
-      createdAt: now,
-      answeredAt: null,
-      bound: connectionId === undefined ? {} : { caller: connectionId },
-      ringTimer: undefined,
-      graceTimers: {},
-    };
-    this.track(call);
-    if (!this.stopped) call.ringTimer = setTimeout(() => this.finish(call, 'ring_timeout'), this.timings.ringTimeoutMs);
+    const call = this.commit(withNames(result.call, { caller: caller.username, callee: callee.username }));
+    this.deadlines.arm(result.call.id, { kind: 'ring' }, ringExpiresAt);
     this.metrics.callsCreated.inc();
-    this.log.info({ callId: call.id, userId: callerId, calleeId }, 'call created');
-    this.delivery.toUser(calleeId, this.incoming(call));
-    return { call: result.call, callee, ringExpiresAt: iso(now + this.timings.ringTimeoutMs) };
+    this.log.info({ callId: result.call.id, userId: callerId, calleeId }, 'call created');
+    if (call !== undefined) this.delivery.toUser(calleeId, this.incoming(call));
+    return { call: result.call, callee, ringExpiresAt: iso(ringExpiresAt) };
   }
 
-  get(userId: string, callId: string): CallDto {
-    return toCallDto(this.rowFor(userId, callId));
+  async get(userId: string, callId: string): Promise<CallDto> {
+    return toCallDto(await this.rowFor(userId, callId));
   }
 
   /** A participant ends the call: cancel or reject while ringing, hang up when active. Idempotent once ended. */
-  end(userId: string, callId: string): EndReason {
-    const call = this.live.get(callId);
-    if (!call) {
-      const row = this.rowFor(userId, callId);
-      if (row.endReason === null) throw new Error(`Call ${callId} is ${row.status} in the database but not live`);
-      return row.endReason;
+  async end(userId: string, callId: string): Promise<EndReason> {
+    // A ringing call can be answered between reading it and ending it: then it is hung up instead.
+    for (let attempt = 0; attempt <= MAX_RETRIES; attempt += 1) {
+      const row = await this.rowFor(userId, callId);
+      if (row.status === 'ended') {
+        if (row.endReason === null) throw new Error(`Call ${callId} ended without a reason`);
+        this.forgetEnded(row);
+        return row.endReason;
+      }
+      const role = row.callerId === userId ? 'caller' : 'callee';
+      const reason = await this.finish(row, endEventFor(row.status, role));
+      if (reason !== null) return reason;
     }
-    const role = this.roleOf(call, userId);
-    if (!role) throw new AppError('NOT_A_PARTICIPANT', 'You are not in this call', callId);
-    return this.finish(call, endEventFor(call.status, role));
+    throw new Error(`Call ${callId} kept changing while it was being ended`);
   }
 
-  history(userId: string, limit: number, before?: number): CallHistoryItem[] {
-    return this.calls.history(userId, limit, before).map((row) => {
+  async history(userId: string, limit: number, before?: number): Promise<CallHistoryItem[]> {
+    const rows = await this.store.calls.history(userId, limit, before);
+    return rows.map((row) => {
       const outgoing = row.callerId === userId;
       return {
         callId: row.id,
@@ -151,19 +175,19 @@ export class CallService {
 
   /** The live call of a user, if any (for operators and tests). */
   liveCallOf(userId: string): { callId: string; status: CallStatus } | undefined {
-    const call = this.liveByUser.get(userId);
+    const call = this.live.ofUser(userId);
     return call && { callId: call.id, status: call.status };
   }
 
   liveCount(): Readonly<Record<'created' | 'active', number>> {
-    return this.counts;
+    return this.live.count();
   }
 
   // ---------- WebSocket ----------
 
   /** A new connection of a user who is being rung hears the ring at once. */
   connectionOpened(conn: ConnectionRef): void {
-    const call = this.liveByUser.get(conn.userId);
+    const call = this.live.ofUser(conn.userId);
     if (call && call.status === 'created' && call.userIds.callee === conn.userId) {
       this.delivery.toConnection(conn.id, this.incoming(call));
     }
@@ -172,59 +196,56 @@ export class CallService {
   /** A bound connection went away: the call waits out the reconnect grace for that side. */
   connectionClosed(conn: ConnectionRef): void {
     if (this.stopped) return;
-    const call = this.liveByUser.get(conn.userId);
+    const call = this.live.ofUser(conn.userId);
     if (!call) return;
-    const role = this.roleOf(call, conn.userId);
-    if (!role || call.bound[role] !== conn.id) return;
-    delete call.bound[role];
-    this.startGrace(call, role);
-    this.log.info({ callId: call.id, userId: conn.userId }, 'participant connection lost; waiting for reconnect');
+    const role = roleOf(call, conn.userId);
+    if (!role || call.conn[role] !== conn.id) return;
+    this.track(this.leave(call.id, role, conn));
   }
 
-  accept(conn: ConnectionRef, callId: string): void {
-    const call = this.requireLive(conn.userId, callId, 'accept');
+  async accept(conn: ConnectionRef, callId: string): Promise<void> {
+    const call = await this.requireLive(conn.userId, callId, 'accept');
     this.requireCallee(call, conn.userId, 'accept');
-    if (call.status === 'active') {
-      throw call.bound.callee === conn.id
-        ? new AppError('CALL_NOT_RINGING', 'The call is already answered', callId)
-        : new AppError('CALL_ANSWERED_ELSEWHERE', 'The call was answered on another device', callId);
-    }
+    if (call.status === 'active') throw this.alreadyAnswered(call, conn);
     const now = Date.now();
-    if (!this.calls.markActive(call.id, 'created', now)) return this.desynced(call, conn, 'accept');
-    clearTimeout(call.ringTimer);
-    call.ringTimer = undefined;
-    this.count(call, -1);
-    call.status = 'active';
-    this.count(call, +1);
-    call.answeredAt = now;
-    call.bound.callee = conn.id;
+    const row = await this.store.calls.accept(callId, conn.id, now);
+    if (row === null) {
+      const fresh = await this.refresh(callId);
+      if (fresh?.status === 'active') throw this.alreadyAnswered(fresh, conn);
+      throw new AppError('CALL_NOT_RINGING', 'The call is no longer ringing', callId);
+    }
+    const accepted = this.commit(withNames(row, call.names));
     this.log.info({ callId, userId: conn.userId }, 'call accepted');
-    const accepted: ServerMessage = { type: 'call:accept', payload: { callId } };
-    this.toSide(call, 'caller', accepted);
-    this.delivery.toConnection(conn.id, accepted);
+    const message: ServerMessage = { type: 'call:accept', payload: { callId } };
+    if (accepted !== undefined) this.toSide(accepted, 'caller', message);
+    this.delivery.toConnection(conn.id, message);
     this.delivery.toUser(conn.userId, { type: 'call:ended', payload: { callId, reason: 'answered_elsewhere' } }, conn.id);
   }
 
-  reject(conn: ConnectionRef, callId: string): void {
-    const call = this.requireLive(conn.userId, callId, 'reject');
+  async reject(conn: ConnectionRef, callId: string): Promise<void> {
+    const call = await this.requireLive(conn.userId, callId, 'reject');
     this.requireCallee(call, conn.userId, 'decline');
     if (call.status !== 'created') throw new AppError('CALL_NOT_RINGING', 'The call is no longer ringing', callId);
-    this.toSide(call, 'caller', { type: 'call:reject', payload: { callId } });
-    this.finish(call, 'reject');
+    const row = await this.endCall(call, 'reject', { kind: 'none' }, Date.now(), { before: { type: 'call:reject', payload: { callId } } });
+    if (row === null) throw new AppError('CALL_NOT_RINGING', 'The call is no longer ringing', callId);
   }
 
   /** A participant's (new) connection takes the call back, e.g. after a reconnect or a page reload. */
-  rejoin(conn: ConnectionRef, callId: string): void {
-    const call = this.live.get(callId);
+  async rejoin(conn: ConnectionRef, callId: string, attempt = 0): Promise<void> {
+    let call = this.live.get(callId) ?? (await this.refresh(callId));
     if (!call) {
-      const row = this.rowFor(conn.userId, callId);
+      const row = await this.rowFor(conn.userId, callId);
       if (row.endReason !== null) this.delivery.toConnection(conn.id, { type: 'call:ended', payload: { callId, reason: row.endReason } });
       return;
     }
-    const role = this.roleOf(call, conn.userId);
+    const role = roleOf(call, conn.userId);
     if (!role) throw new AppError('NOT_A_PARTICIPANT', 'You are not in this call', callId);
     if (role === 'callee' && call.status === 'created') throw new AppError('CALL_NOT_ACTIVE', 'Answer the call first', callId);
-    this.bind(call, role, conn);
+    call = await this.bind(call, role, conn);
+    if (call === undefined) {
+      if (attempt >= MAX_RETRIES) throw new Error(`Call ${callId} kept changing during a rejoin`);
+      return this.rejoin(conn, callId, attempt + 1);
+    }
     this.delivery.toConnection(conn.id, {
       type: 'call:rejoined',
       payload: { callId, role, peer: { id: call.userIds[other(role)], username: call.names[other(role)] } },
@@ -234,28 +255,115 @@ export class CallService {
   /**
    * Forwards an offer, answer or candidate to the other side's bound connection, verbatim. Only inside an active
    * call and only from the sender's bound connection; while the other side is away the message is dropped (it
-   * renegotiates when it is back).
+   * renegotiates when it is back). The common case is answered from memory, synchronously; anything else (a call
+   * this node's copy does not show as active and bound to this connection) goes through {@link relaySlow}.
    */
-  relay(conn: ConnectionRef, message: RelayedMessage, raw: Buffer): void {
-    const callId = message.payload.callId;
-    const call = this.requireLive(conn.userId, callId, 'hangup');
-    const role = this.roleOf(call, conn.userId);
-    if (!role) throw new AppError('NOT_A_PARTICIPANT', 'You are not in this call', callId);
-    if (call.status !== 'active') throw new AppError('CALL_NOT_ACTIVE', 'The call is not active', callId);
-    const mine = call.bound[role];
-    if (mine === undefined) this.bind(call, role, conn);
-    else if (mine !== conn.id) throw new AppError('FORBIDDEN', 'This call is carried by another connection of yours', callId);
-    const peer = call.bound[other(role)];
-    if (peer !== undefined && this.delivery.rawToConnection(peer, raw)) this.metrics.countRelayed(message.type);
+  relay(conn: ConnectionRef, message: RelayedMessage, raw: Buffer): void | Promise<void> {
+    const call = this.live.get(message.payload.callId);
+    if (call !== undefined && call.status === 'active') {
+      const role = roleOf(call, conn.userId);
+      if (role !== undefined && call.conn[role] === conn.id) {
+        const peer = call.conn[other(role)];
+        if (peer !== null && this.delivery.rawToConnection(peer, raw)) this.metrics.countRelayed(message.type);
+        return;
+      }
+    }
+    return this.relaySlow(conn, message, raw);
   }
 
-  /** Clears every timer; calls stay in the database as they are (recovered as `server_restart` next start). */
-  shutdown(): void {
-    this.stopped = true;
-    for (const call of this.live.values()) {
-      clearTimeout(call.ringTimer);
-      for (const timer of Object.values(call.graceTimers)) clearTimeout(timer);
+  /** This node's timer for a deadline ran out. */
+  private async deadlineReached(callId: string, deadline: Deadline, at: number): Promise<void> {
+    if (this.stopped) return;
+    const row = this.live.get(callId) ?? (await this.store.calls.findById(callId));
+    if (row === undefined || row.status === 'ended') return;
+    // A timer may run a hair before the wall clock reaches its deadline; it is due all the same.
+    const ended = await this.due(row, deadline, Math.max(Date.now(), at));
+    // This node's copy was behind the database (a change it has not heard of yet): judge by the stored row.
+    if (ended === null && this.live.get(callId) !== undefined) {
+      const fresh = await this.store.calls.findById(callId);
+      if (fresh !== undefined && fresh.status !== 'ended' && fresh.version !== row.version) await this.due(fresh, deadline, Math.max(Date.now(), at));
     }
+  }
+
+  private due(row: CallRecord | LiveCall, deadline: Deadline, now: number) {
+    const { event, guard } = eventOf(deadline);
+    return this.endCall(row, event, guard, now);
+  }
+
+  /** Cluster: ends what is overdue in the database, whichever node set it (sweeps run on every node). */
+  async sweep(now = Date.now()): Promise<void> {
+    if (this.stopped) return;
+    for (const row of await this.store.calls.overdue(now, 100)) {
+      if (row.status === 'created' && row.ringExpiresAt !== null && row.ringExpiresAt <= now) {
+        await this.due(row, { kind: 'ring' }, now);
+        continue;
+      }
+      const role = row.callerAwayUntil !== null && row.callerAwayUntil <= now ? 'caller' : 'callee';
+      await this.due(row, { kind: 'grace', role }, now);
+    }
+  }
+
+  /** Cluster: a call changed on another node. */
+  remoteChanged(record: NamedCallRecord): void {
+    this.remember(record);
+  }
+
+  /**
+   * Cluster: another node died with connections bound to these calls (the reaper put those sides away in the same
+   * transaction). Their grace runs from now, exactly as if those sockets had closed.
+   */
+  sidesLost(rows: readonly CallRecord[]): void {
+    for (const row of rows) {
+      const call = this.live.get(row.id);
+      const names = call?.names;
+      if (names === undefined) continue;
+      const updated = this.commit(withNames(row, names));
+      if (updated === undefined) continue;
+      for (const role of ['caller', 'callee'] as const) {
+        const awayUntil = updated.awayUntil[role];
+        if (awayUntil === null || call?.awayUntil[role] === awayUntil) continue;
+        this.deadlines.arm(updated.id, { kind: 'grace', role }, awayUntil);
+        this.announceAway(updated, role);
+      }
+    }
+  }
+
+  /**
+   * Cluster: after the bus lost messages, tell this node's connections what they may have missed: the ring of a
+   * ringing call, and, for active calls whose other side is on another node, that the peer is there (so both
+   * renegotiate, healing a lost offer, answer or candidate).
+   */
+  reannounce(isLocal: (connectionId: string) => boolean): void {
+    for (const call of this.live.all()) {
+      if (call.status === 'created') {
+        this.delivery.toUserHere(call.userIds.callee, this.incoming(call));
+        continue;
+      }
+      for (const role of ['caller', 'callee'] as const) {
+        const mine = call.conn[role];
+        const theirs = call.conn[other(role)];
+        if (mine !== null && isLocal(mine) && theirs !== null && !isLocal(theirs)) {
+          this.delivery.toConnection(mine, { type: 'call:peer-connection', payload: { callId: call.id, connected: true } });
+        }
+      }
+    }
+  }
+
+  /** Stops every timer and waits for writes in flight; calls stay in the database as they are. */
+  async shutdown(): Promise<void> {
+    this.stopped = true;
+    this.deadlines.stop();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /**
+   * Cluster drain: unlike {@link shutdown}, the sockets this node closes put their calls into the reconnect grace
+   * (their clients rejoin through another node); this waits until those writes are done.
+   */
+  async drained(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+    this.stopped = true;
+    this.deadlines.stop();
   }
 
   // ---------- internals ----------
@@ -267,61 +375,119 @@ export class CallService {
         callId: call.id,
         from: call.names.caller,
         callerId: call.userIds.caller,
-        ringExpiresAt: iso(call.createdAt + this.timings.ringTimeoutMs),
+        ringExpiresAt: iso(call.ringExpiresAt ?? call.createdAt + this.timings.ringTimeoutMs),
       },
     };
   }
 
-  private roleOf(call: LiveCall, userId: string): Role | undefined {
-    if (call.userIds.caller === userId) return 'caller';
-    if (call.userIds.callee === userId) return 'callee';
-    return undefined;
-  }
-
   private requireCallee(call: LiveCall, userId: string, action: string): void {
-    const role = this.roleOf(call, userId);
+    const role = roleOf(call, userId);
     if (!role) throw new AppError('NOT_A_PARTICIPANT', 'You are not in this call', call.id);
     if (role !== 'callee') throw new AppError('FORBIDDEN', `Only the callee can ${action}`, call.id);
   }
 
+  private alreadyAnswered(call: LiveCall, conn: ConnectionRef): AppError {
+    return call.conn.callee === conn.id
+      ? new AppError('CALL_NOT_RINGING', 'The call is already answered', call.id)
+      : new AppError('CALL_ANSWERED_ELSEWHERE', 'The call was answered on another device', call.id);
+  }
+
   /** The stored call, if `userId` takes part in it. */
-  private rowFor(userId: string, callId: string): CallRow {
-    const row = this.calls.findById(callId);
+  private async rowFor(userId: string, callId: string): Promise<CallRecord> {
+    const row = await this.store.calls.findById(callId);
     if (!row) throw new AppError('CALL_NOT_FOUND', 'Call not found', callId);
     if (row.callerId !== userId && row.calleeId !== userId) throw new AppError('NOT_A_PARTICIPANT', 'You are not in this call', callId);
     return row;
   }
 
+  /** The database's copy of a call, taken into this node's (which may have missed a change). */
+  private async refresh(callId: string): Promise<LiveCall | undefined> {
+    const row = await this.store.calls.findById(callId);
+    if (row === undefined) return undefined;
+    if (row.status === 'ended') {
+      this.forgetEnded(row);
+      return undefined;
+    }
+    const held = this.live.get(callId);
+    const names = held?.names ?? (await this.namesOf(row));
+    if (names === undefined) return undefined;
+    this.remember(withNames(row, names));
+    return this.live.get(callId);
+  }
+
+  private async namesOf(row: CallRecord): Promise<Record<CallRole, string> | undefined> {
+    const [caller, callee] = await Promise.all([this.users.findById(row.callerId), this.users.findById(row.calleeId)]);
+    return caller && callee ? { caller: caller.username, callee: callee.username } : undefined;
+  }
+
   /** The live call, or the error an `event` on a finished/unknown/foreign call deserves. */
-  private requireLive(userId: string, callId: string, event: CallEvent): LiveCall {
-    const call = this.live.get(callId);
+  private async requireLive(userId: string, callId: string, event: CallEvent): Promise<LiveCall> {
+    const call = this.live.get(callId) ?? (await this.refresh(callId));
     if (call) return call;
-    const row = this.rowFor(userId, callId);
+    const row = await this.rowFor(userId, callId);
     const result = transition(row.status, event);
     const code: ErrorCode = result.ok ? 'CALL_NOT_ACTIVE' : result.code;
     throw new AppError(code, code === 'CALL_NOT_RINGING' ? 'The call is no longer ringing' : 'The call has ended', callId);
   }
 
-  private bind(call: LiveCall, role: Role, conn: ConnectionRef): void {
-    const previous = call.bound[role];
-    if (previous === conn.id) return;
-    if (previous !== undefined) {
-      this.delivery.toConnection(previous, { type: 'call:ended', payload: { callId: call.id, reason: 'answered_elsewhere' } });
+  private async relaySlow(conn: ConnectionRef, message: RelayedMessage, raw: Buffer, attempt = 0): Promise<void> {
+    const callId = message.payload.callId;
+    const call = await this.requireLive(conn.userId, callId, 'hangup');
+    const role = roleOf(call, conn.userId);
+    if (!role) throw new AppError('NOT_A_PARTICIPANT', 'You are not in this call', callId);
+    if (call.status !== 'active') throw new AppError('CALL_NOT_ACTIVE', 'The call is not active', callId);
+    const mine = call.conn[role];
+    let current: LiveCall | undefined = call;
+    // Seed clients place calls without a connectionId: the caller's first connection that speaks carries it.
+    if (mine === null) current = await this.bind(call, role, conn);
+    else if (mine !== conn.id) throw new AppError('FORBIDDEN', 'This call is carried by another connection of yours', callId);
+    if (current === undefined) {
+      if (attempt >= MAX_RETRIES) throw new Error(`Call ${callId} kept changing during a relay`);
+      return this.relaySlow(conn, message, raw, attempt + 1);
     }
-    call.bound[role] = conn.id;
-    const wasAway = call.graceTimers[role] !== undefined;
-    clearTimeout(call.graceTimers[role]);
-    delete call.graceTimers[role];
-    // The peer must renegotiate with the new connection (a reloaded page has a fresh RTCPeerConnection).
-    if (wasAway || previous !== undefined) {
-      this.toSide(call, other(role), { type: 'call:peer-connection', payload: { callId: call.id, connected: true } });
-      this.log.info({ callId: call.id, userId: conn.userId }, 'participant reconnected');
-    }
+    const peer = current.conn[other(role)];
+    if (peer !== null && this.delivery.rawToConnection(peer, raw)) this.metrics.countRelayed(message.type);
   }
 
-  private startGrace(call: LiveCall, role: Role): void {
-    clearTimeout(call.graceTimers[role]);
-    call.graceTimers[role] = setTimeout(() => this.finish(call, 'connection_lost'), this.timings.reconnectGraceMs);
+  /**
+   * `role`'s side of the call is carried by `conn` from now on. Returns the new copy, or undefined when the call
+   * changed meanwhile (the caller looks again).
+   */
+  private async bind(call: LiveCall, role: CallRole, conn: ConnectionRef): Promise<LiveCall | undefined> {
+    const previous = call.conn[role];
+    if (previous === conn.id) return call;
+    const row = await this.store.calls.bind(call.id, role, conn.id, previous);
+    if (row === null) {
+      await this.refresh(call.id);
+      return undefined;
+    }
+    const bound = this.commit(withNames(row, call.names));
+    if (bound === undefined) return undefined;
+    if (previous !== null) {
+      this.delivery.toConnection(previous, { type: 'call:ended', payload: { callId: call.id, reason: 'answered_elsewhere' } });
+    }
+    // The peer must renegotiate with the new connection (a reloaded page has a fresh RTCPeerConnection).
+    if (call.awayUntil[role] !== null || previous !== null) {
+      this.toSide(bound, other(role), { type: 'call:peer-connection', payload: { callId: call.id, connected: true } });
+      this.log.info({ callId: call.id, userId: conn.userId }, 'participant reconnected');
+    }
+    return bound;
+  }
+
+  private async leave(callId: string, role: CallRole, conn: ConnectionRef): Promise<void> {
+    const awayUntil = Date.now() + this.timings.reconnectGraceMs;
+    const row = await this.store.calls.leave(callId, role, conn.id, awayUntil);
+    if (row === null) return;
+    const names = this.live.get(callId)?.names ?? (await this.namesOf(row));
+    if (names === undefined) return;
+    const call = this.commit(withNames(row, names));
+    if (call === undefined) return;
+    this.deadlines.arm(callId, { kind: 'grace', role }, awayUntil);
+    this.announceAway(call, role);
+    this.log.info({ callId, userId: conn.userId }, 'participant connection lost; waiting for reconnect');
+  }
+
+  private announceAway(call: LiveCall, role: CallRole): void {
     this.toSide(call, other(role), {
       type: 'call:peer-connection',
       payload: { callId: call.id, connected: false, graceMs: this.timings.reconnectGraceMs },
@@ -329,60 +495,94 @@ export class CallService {
   }
 
   /** To the side's bound connection, or to all its user's connections while it has none. */
-  private toSide(call: LiveCall, role: Role, message: ServerMessage): void {
-    const conn = call.bound[role];
-    if (conn === undefined || !this.delivery.toConnection(conn, message)) this.delivery.toUser(call.userIds[role], message);
+  private toSide(call: LiveCall, role: CallRole, message: ServerMessage): void {
+    const conn = call.conn[role];
+    if (conn === null || !this.delivery.toConnection(conn, message)) this.delivery.toUser(call.userIds[role], message);
   }
 
-  /** Applies a terminal event: persist, forget, tell both users. Returns the end reason. */
-  private finish(call: LiveCall, event: CallEvent): EndReason {
+  /**
+   * A participant's terminal event on a stored call; returns the end reason, or null when the call changed under
+   * the attempt (the caller reads it again).
+   */
+  private async finish(row: CallRecord, event: CallEvent): Promise<EndReason | null> {
+    const ended = await this.endCall(row, event, { kind: 'none' }, Date.now());
+    if (ended !== null) return ended.endReason;
+    const fresh = await this.store.calls.findById(row.id);
+    if (fresh?.status === 'ended' && fresh.endReason !== null) {
+      this.forgetEnded(fresh);
+      return fresh.endReason;
+    }
+    return null;
+  }
+
+  /**
+   * Applies a terminal event as one conditional write; only the winner forgets the call here, publishes it and
+   * tells both users. `before` goes to the caller's side ahead of `call:ended` (a decline's `call:reject`).
+   */
+  private async endCall(
+    call: CallRecord | LiveCall,
+    event: CallEvent,
+    guard: EndGuard,
+    now: number,
+    options: { before?: ServerMessage } = {},
+  ): Promise<(CallRecord & { endReason: EndReason }) | null> {
     const result = transition(call.status, event);
     if (!result.ok) throw new AppError(result.code, 'The call cannot do that now', call.id);
     if (result.to !== 'ended') throw new Error(`${event} does not end a call`);
-    const now = Date.now();
-    const stored = this.calls.markEnded(call.id, call.status, result.endReason, now);
-    const reason = stored ? result.endReason : (this.calls.findById(call.id)?.endReason ?? result.endReason);
-    this.untrack(call);
-    this.metrics.callsEnded.inc({ reason });
-    if (call.answeredAt !== null) this.metrics.callDuration.observe((now - call.answeredAt) / 1000);
-    this.log.info({ callId: call.id, userId: call.userIds.caller, calleeId: call.userIds.callee, reason }, 'call ended');
-    const ended: ServerMessage = { type: 'call:ended', payload: { callId: call.id, reason } };
-    this.delivery.toUser(call.userIds.caller, ended);
-    this.delivery.toUser(call.userIds.callee, ended);
-    return reason;
+    const row = await this.store.calls.end(call.id, [call.status], result.endReason, now, guard);
+    if (row === null || row.endReason === null) return null;
+    const held = this.live.get(call.id);
+    const userIds = { caller: row.callerId, callee: row.calleeId };
+    // Names matter only to live copies; an ended row just makes every node drop its copy.
+    this.commit(withNames(row, held?.names ?? { caller: row.callerId, callee: row.calleeId }));
+    this.metrics.callsEnded.inc({ reason: row.endReason });
+    if (row.answeredAt !== null) this.metrics.callDuration.observe((now - row.answeredAt) / 1000);
+    this.log.info({ callId: row.id, userId: row.callerId, calleeId: row.calleeId, reason: row.endReason }, 'call ended');
+    if (options.before !== undefined && held !== undefined) this.toSide(held, 'caller', options.before);
+    this.announceEnded(row.id, userIds, row.endReason);
+    return { ...row, endReason: row.endReason };
   }
 
-  /** The row changed under us (an operator ended it from the CLI): drop the live copy and say so. */
-  private desynced(call: LiveCall, conn: ConnectionRef, event: CallEvent): never {
-    const row = this.calls.findById(call.id);
-    this.untrack(call);
-    this.log.warn({ callId: call.id, userId: conn.userId, event }, 'call changed outside this process');
-    if (row?.endReason) {
-      const ended: ServerMessage = { type: 'call:ended', payload: { callId: call.id, reason: row.endReason } };
-      this.delivery.toUser(call.userIds.caller, ended);
-      this.delivery.toUser(call.userIds.callee, ended);
+  /** `call:ended` to both users: everywhere, or (a node catching up on what it missed) to this node's sockets. */
+  private announceEnded(callId: string, userIds: Readonly<Record<CallRole, string>>, reason: EndReason, where: 'everywhere' | 'here' = 'everywhere'): void {
+    const ended: ServerMessage = { type: 'call:ended', payload: { callId, reason } };
+    const send = where === 'here' ? this.delivery.toUserHere.bind(this.delivery) : this.delivery.toUser.bind(this.delivery);
+    send(userIds.caller, ended);
+    send(userIds.callee, ended);
+  }
+
+  /** A row read from the database shows the call ended: drop this node's copy (someone else announced it). */
+  private forgetEnded(row: CallRecord): void {
+    if (this.live.drop(row.id) !== undefined) this.deadlines.sync(row.id, undefined);
+  }
+
+  /** Applies a row this node wrote, and publishes it to the others. Returns the live copy (undefined once ended). */
+  private commit(record: NamedCallRecord): LiveCall | undefined {
+    const call = this.remember(record);
+    this.replication?.publish(record);
+    return call;
+  }
+
+  /** Applies a row to this node's copy of the live calls. */
+  private remember(record: NamedCallRecord): LiveCall | undefined {
+    const applied = this.live.apply(record);
+    switch (applied.kind) {
+      case 'stale':
+        return this.live.get(record.id);
+      case 'ended':
+        this.deadlines.sync(record.id, undefined);
+        return undefined;
+      case 'live':
+        this.deadlines.sync(record.id, applied.call);
+        return applied.call;
     }
-    throw new AppError('CALL_NOT_RINGING', 'The call is no longer ringing', call.id);
   }
 
-  private track(call: LiveCall): void {
-    this.live.set(call.id, call);
-    this.liveByUser.set(call.userIds.caller, call);
-    this.liveByUser.set(call.userIds.callee, call);
-    this.count(call, +1);
-  }
-
-  private untrack(call: LiveCall): void {
-    clearTimeout(call.ringTimer);
-    for (const timer of Object.values(call.graceTimers)) clearTimeout(timer);
-    this.live.delete(call.id);
-    if (this.liveByUser.get(call.userIds.caller) === call) this.liveByUser.delete(call.userIds.caller);
-    if (this.liveByUser.get(call.userIds.callee) === call) this.liveByUser.delete(call.userIds.callee);
-    this.count(call, -1);
-  }
-
-  private count(call: LiveCall, delta: 1 | -1): void {
-    this.counts[call.status] += delta;
-    this.metrics.liveCalls.inc({ status: call.status }, delta);
+  private track<T>(work: Promise<T>): void {
+    const tracked = work.catch((error: unknown) => {
+      if (!this.stopped) this.log.error({ err: error }, 'call bookkeeping failed');
+    });
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
   }
 }

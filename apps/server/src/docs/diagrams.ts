@@ -1,7 +1,7 @@
 import { CALL_STATUSES } from '@parley/protocol';
 import { getTableConfig, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { TRANSITIONS } from '../calls/machine.js';
-import { calls, users } from '../db/schema.js';
+import { callMembers, calls, nodes, users } from '../store/sqlite/schema.js';
 
 /** The call lifecycle as a Mermaid state diagram, generated from the server's own transition table. */
 export function callStateDiagram(): string {
@@ -19,7 +19,7 @@ export function callStateDiagram(): string {
 const mermaidType = (columnType: string) => (columnType.includes('Integer') ? 'integer' : 'text');
 
 /** The database as a Mermaid ER diagram, generated from the drizzle schema. */
-export function databaseErDiagram(tables: SQLiteTable[] = [users, calls]): string {
+export function databaseErDiagram(tables: SQLiteTable[] = [users, calls, callMembers, nodes]): string {
   const lines = ['erDiagram'];
   for (const table of tables) {
     const config = getTableConfig(table);

@@ -43,6 +43,9 @@ export function createMetrics() {
       ...opts,
     }),
     rejectedFrames: new Counter({ name: 'parley_ws_rejected_total', help: 'Inbound frames answered with an error, by code', labelNames: ['code'], ...opts }),
+    busGaps: new Counter({ name: 'parley_cluster_bus_gaps_total', help: 'Times this node found the cluster bus had lost messages and resynced', ...opts }),
+    nodesReaped: new Counter({ name: 'parley_cluster_nodes_reaped_total', help: 'Silent nodes this node declared dead', ...opts }),
+    fenced: new Counter({ name: 'parley_cluster_fenced_total', help: 'Times this node found itself declared dead and joined again', ...opts }),
     loginAttempts: new Counter({ name: 'parley_login_attempts_total', help: 'Login attempts, by result', labelNames: ['result'], ...opts }),
     argon2Seconds: new Histogram({
       name: 'parley_argon2_seconds',

@@ -20,11 +20,11 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { username, password } = request.body;
-      if (users.findByUsername(username)) throw new AppError('USERNAME_TAKEN', 'That username is taken');
+      if (await users.findByUsername(username)) throw new AppError('USERNAME_TAKEN', 'That username is taken');
       const started = performance.now();
       const hash = await hasher.hash(password);
       metrics.argon2Seconds.observe({ op: 'hash' }, (performance.now() - started) / 1000);
-      const result = users.create(username, hash);
+      const result = await users.create(username, hash, Date.now());
       if (!result.ok) throw new AppError('USERNAME_TAKEN', 'That username is taken');
       request.log.info({ userId: result.user.id }, 'user registered');
       return reply.code(201).send(result.user);
@@ -50,7 +50,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         reply.header('retry-after', Math.ceil(retryAfterMs / 1000));
         throw new AppError('RATE_LIMITED', 'Too many failed logins for this username; try again later');
       }
-      const user = users.findByUsername(username);
+      const user = await users.findByUsername(username);
       const started = performance.now();
       const valid = await hasher.verify(user?.passwordHash, password);
       metrics.argon2Seconds.observe({ op: 'verify' }, (performance.now() - started) / 1000);

@@ -46,7 +46,7 @@ export const callRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { call, callee, ringExpiresAt } = calls.create(request.user.id, request.body.calleeId, request.body.connectionId);
+      const { call, callee, ringExpiresAt } = await calls.create(request.user.id, request.body.calleeId, request.body.connectionId);
       return reply.code(201).send({ callId: call.id, status: 'created', callee, ringExpiresAt });
     },
   );
@@ -96,6 +96,6 @@ export const callRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: EndCallResponse, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
       },
     },
-    async (request) => ({ status: 'ended' as const, endReason: calls.end(request.user.id, callIdFrom(request.params)) }),
+    async (request) => ({ status: 'ended' as const, endReason: await calls.end(request.user.id, callIdFrom(request.params)) }),
   );
 };

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
-import { isDatabaseReady } from '../db/client.js';
 import { errorBody } from '../http/errors.js';
 
 function sameSecret(given: string, expected: string): boolean {
@@ -9,14 +8,18 @@ function sameSecret(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** `/healthz` (the process answers), `/readyz` (the database answers, migrations applied), `/metrics`. */
-export const healthRoutes: FastifyPluginAsync<{ expectedMigrations: number }> = async (app, { expectedMigrations }) => {
-  const { database, metrics, config } = app.parley;
+/**
+ * `/healthz` (the process answers: a load balancer's liveness check, never tied to Redis or the database, so an
+ * outage of either does not restart every node at once), `/readyz` (the database answers with every migration
+ * applied and, in a cluster, the bus is up: whether to send this node traffic), `/metrics`.
+ */
+export const healthRoutes: FastifyPluginAsync = async (app) => {
+  const { store, cluster, metrics, config } = app.parley;
 
   app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { schema: { tags: ['operations'], summary: 'Readiness: database open and migrated' } }, async (_request, reply) =>
-    isDatabaseReady(database, expectedMigrations)
+  app.get('/readyz', { schema: { tags: ['operations'], summary: 'Readiness: database open and migrated, cluster bus up' } }, async (_request, reply) =>
+    (await store.ready()) && (cluster?.ready ?? true)
       ? { status: 'ready' }
       : reply.code(503).send({ status: 'unavailable' }),
   );

@@ -2,7 +2,7 @@ import { ErrorBody, UserDto, UserList, UserListQuery } from '@parley/protocol';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 
 export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { users, hub } = app.parley;
+  const { users, directory } = app.parley;
   const security = [{ bearerAuth: [] }];
 
   app.get(
@@ -26,7 +26,10 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: UserList, 400: ErrorBody, 401: ErrorBody },
       },
     },
-    async (request) =>
-      users.list(request.user.id, request.query.q).map((u) => ({ ...u, online: hub.isOnline(u.id) })),
+    async (request) => {
+      const list = await users.list(request.user.id, request.query.q);
+      const online = await directory.onlineAmong(list.map((u) => u.id));
+      return list.map((u) => ({ ...u, online: online.has(u.id) }));
+    },
   );
 };

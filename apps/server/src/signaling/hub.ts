@@ -3,7 +3,7 @@ import { CLOSE_CODES } from '@parley/protocol';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Metrics } from '../observability/metrics.js';
-import type { ConnectionRef, Delivery } from './delivery.js';
+import type { ConnectionRef } from './delivery.js';
 import type { PresenceSink } from './presence.js';
 import type { TokenBucket } from './token-bucket.js';
 
@@ -20,27 +20,31 @@ export interface Connection extends ConnectionRef {
   throttled: number;
   /** Answered the last ping. */
   alive: boolean;
+  /**
+   * The frames of a connection are handled one after the other: while one waits for the database (a rejoin, an
+   * accept), the next waits for it, so nothing overtakes a bind it depends on. Null when nothing is pending.
+   */
+  pending: Promise<void> | null;
 }
 
 /**
  * Who is connected: users to their sockets, and delivery to them. Knows nothing about calls. Every send checks the
  * socket's outgoing buffer so a client that stops reading cannot make the server hold unbounded memory.
  */
-export class SignalingHub implements Delivery, PresenceSink {
+export class SignalingHub implements PresenceSink {
   private readonly connections = new Map<string, Connection>();
   private readonly byUser = new Map<string, Set<Connection>>();
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly corked: Connection[] = [];
 
   constructor(
-    private readonly limits: { maxConnectionsPerUser: number; maxBufferedBytes: number },
+    readonly limits: { maxConnectionsPerUser: number; maxBufferedBytes: number },
     private readonly metrics: Metrics,
   ) {}
 
-  /** Registers a connection; `firstForUser` says whether the user just came online. Refused over the per-user cap. */
-  add(conn: Connection): { ok: true; firstForUser: boolean } | { ok: false } {
+  /** Takes in a connection of this node (the directory decides whether it may stay: the per-user cap). */
+  add(conn: Connection): void {
     let mine = this.byUser.get(conn.userId);
-    if (mine && mine.size >= this.limits.maxConnectionsPerUser) return { ok: false };
     if (!mine) {
       mine = new Set();
       this.byUser.set(conn.userId, mine);
@@ -49,21 +53,29 @@ export class SignalingHub implements Delivery, PresenceSink {
     mine.add(conn);
     this.connections.set(conn.id, conn);
     this.metrics.wsConnections.inc();
-    return { ok: true, firstForUser: mine.size === 1 };
   }
 
-  /** Forgets a connection; `lastForUser` says whether the user just went offline. */
-  remove(conn: Connection): { lastForUser: boolean } {
-    if (!this.connections.delete(conn.id)) return { lastForUser: false };
+  /** Forgets a connection; false when it was not here. */
+  remove(conn: Connection): boolean {
+    if (!this.connections.delete(conn.id)) return false;
     this.metrics.wsConnections.dec();
     const mine = this.byUser.get(conn.userId);
     mine?.delete(conn);
     if (mine && mine.size === 0) {
       this.byUser.delete(conn.userId);
       this.metrics.onlineUsers.dec();
-      return { lastForUser: true };
     }
-    return { lastForUser: false };
+    return true;
+  }
+
+  /** How many connections `userId` has on this node. */
+  count(userId: string): number {
+    return this.byUser.get(userId)?.size ?? 0;
+  }
+
+  /** Every connection of this node. */
+  all(): IterableIterator<Connection> {
+    return this.connections.values();
   }
 
   /** Every user with at least one open connection. */
@@ -93,10 +105,20 @@ export class SignalingHub implements Delivery, PresenceSink {
   }
 
   toUser(userId: string, message: ServerMessage, exceptConnectionId?: string): void {
+    if (this.byUser.has(userId)) this.toUserEncoded(userId, JSON.stringify(message), exceptConnectionId);
+  }
+
+  /** An already-encoded frame to every connection of the user on this node, but `exceptConnectionId`. */
+  toUserEncoded(userId: string, frame: string, exceptConnectionId?: string): void {
     const mine = this.byUser.get(userId);
     if (!mine) return;
-    const text = JSON.stringify(message);
-    for (const conn of mine) if (conn.id !== exceptConnectionId) this.send(conn, text);
+    for (const conn of mine) if (conn.id !== exceptConnectionId) this.send(conn, frame);
+  }
+
+  /** An already-encoded frame to one connection of this node. */
+  toConnectionEncoded(connectionId: string, frame: string): boolean {
+    const conn = this.connections.get(connectionId);
+    return conn !== undefined && this.send(conn, frame);
   }
 
   toConnection(connectionId: string, message: ServerMessage): boolean {
@@ -188,9 +210,27 @@ export class SignalingHub implements Delivery, PresenceSink {
     this.heartbeat.unref();
   }
 
-  /** Closes every socket (server shutdown: 1001, clients reconnect). */
+  /** Closes every socket and stops the heartbeat (server shutdown: 1001, clients reconnect). */
   closeAll(code: number, reason: string): void {
     clearInterval(this.heartbeat);
+    this.closeEvery(code, reason);
+  }
+
+  /**
+   * Resolves once every socket has closed (their 'close' handlers have run), dropping those whose peers have not
+   * completed the closing handshake within `ms`.
+   */
+  async closed(ms: number): Promise<void> {
+    const settle = async (until: number) => {
+      while (this.connections.size > 0 && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+    await settle(performance.now() + ms);
+    for (const conn of this.connections.values()) conn.socket.terminate();
+    await settle(performance.now() + 1_000);
+  }
+
+  /** Closes every socket, and keeps serving new ones (a fenced cluster node starting over). */
+  closeEvery(code: number, reason: string): void {
     for (const conn of this.connections.values()) conn.socket.close(code, reason);
   }
 }

@@ -5,13 +5,19 @@ export interface PresenceSink {
   broadcastEncoded(frame: Buffer): void;
 }
 
+/** Where the signaling route reports that a user came online or went offline. */
+export interface Presence {
+  changed(userId: string, online: boolean): void;
+  stop(): void;
+}
+
 /**
  * Coalesces who came online and who went offline over a short window into one `presence` frame, serialised once
  * and sent to every socket. Announcing each change on its own costs one frame per socket per change: a reconnect
  * storm of n users (a server restart) would be n² frames, minutes of a busy server at a few thousand users. Batched,
  * it is one frame per socket per window, and a user who drops and comes back inside the window is one entry.
  */
-export class PresenceFeed {
+export class PresenceFeed implements Presence {
   /** userId → latest state, in the order the users first changed in this window. */
   private readonly pending = new Map<string, boolean>();
   private timer: NodeJS.Timeout | undefined;

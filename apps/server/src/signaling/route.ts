@@ -4,10 +4,9 @@ import { randomUUID } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
 import { bearerToken } from '../auth/plugin.js';
 import { AppError, errorBody } from '../http/errors.js';
-import type { PublicUser } from '../users/repository.js';
+import type { PublicUser } from '../store/types.js';
 import type { Connection } from './hub.js';
 import { AccountWatch } from './account-watch.js';
-import { PresenceFeed } from './presence.js';
 import { TokenBucket } from './token-bucket.js';
 
 declare module 'fastify' {
@@ -36,12 +35,10 @@ function tokenOf(request: FastifyRequest): string | undefined {
  * hands it to the call service. Protocol mistakes get an `error` message and the connection stays open.
  */
 export const signalingRoutes: FastifyPluginAsync = async (app) => {
-  const { hub, calls, config, metrics, users } = app.parley;
-  const presence = new PresenceFeed(hub, config.presenceBatchMs);
-  const accounts = new AccountWatch(users, hub, app.log);
+  const { hub, calls, config, metrics, userCache, users, directory, identity, presence } = app.parley;
+  const accounts = new AccountWatch(userCache, users, hub, app.log);
   accounts.start();
   app.addHook('preClose', async () => {
-    presence.stop();
     accounts.stop();
   });
 
@@ -55,7 +52,7 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
   // path at tens of thousands of frames/s; one frame in 16 is plenty for the latency distribution.
   let relayedFrames = 0;
 
-  const dispatch = (conn: Connection, message: ClientMessage, frame: Buffer): void => {
+  const dispatch = (conn: Connection, message: ClientMessage, frame: Buffer): void | Promise<void> => {
     switch (message.type) {
       case 'call:accept':
         return calls.accept(conn, message.payload.callId);
@@ -68,12 +65,45 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
       case 'webrtc:ice-candidate': {
         if ((relayedFrames++ & 15) !== 0) return calls.relay(conn, message, frame);
         const started = performance.now();
-        calls.relay(conn, message, frame);
-        metrics.relayLatency.observe((performance.now() - started) / 1000);
-        return;
+        const slow = calls.relay(conn, message, frame);
+        // Only the common case (answered from memory, synchronously) is timed.
+        if (slow === undefined) metrics.relayLatency.observe((performance.now() - started) / 1000);
+        return slow;
       }
       default:
         return assertNever(message);
+    }
+  };
+
+  const failed = (conn: Connection, type: string, error: unknown): void => {
+    if (error instanceof AppError) return sendError(conn, error.code, error.message, error.callId);
+    app.log.error({ err: error, userId: conn.userId, type }, 'signaling handler failed');
+    sendError(conn, 'INTERNAL_ERROR', 'Something went wrong on the server');
+  };
+
+  /** Runs `task` now, or after what is pending on the connection; keeps `conn.pending` while anything waits. */
+  const inTurn = (conn: Connection, task: () => void | Promise<void>): void => {
+    const queued = conn.pending === null ? task() : conn.pending.then(task);
+    if (queued === undefined) return;
+    const pending: Promise<void> = queued.finally(() => {
+      if (conn.pending === pending) conn.pending = null;
+    });
+    conn.pending = pending;
+  };
+
+  /** One frame, after the rate limit: decoded, checked and handled; a promise when it waits for the database. */
+  const handle = (conn: Connection, data: RawData, isBinary: boolean): void | Promise<void> => {
+    if (isBinary) return sendError(conn, 'VALIDATION_FAILED', 'Binary frames are not accepted; send JSON text');
+    // `ws` hands over a Buffer (binaryType 'nodebuffer'). A relayed frame is forwarded as these very bytes.
+    const frame = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    const decoded = decodeClientMessage(frame.toString('utf8'));
+    if (!decoded.ok) return sendError(conn, decoded.code, decoded.error, decoded.callId);
+    const { message } = decoded;
+    try {
+      const done = dispatch(conn, message, frame);
+      if (done !== undefined) return done.catch((error: unknown) => failed(conn, message.type, error));
+    } catch (error) {
+      failed(conn, message.type, error);
     }
   };
 
@@ -87,18 +117,13 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
       return sendError(conn, 'RATE_LIMITED', 'Too many messages; slow down');
     }
     conn.throttled = 0;
-    if (isBinary) return sendError(conn, 'VALIDATION_FAILED', 'Binary frames are not accepted; send JSON text');
-    // `ws` hands over a Buffer (binaryType 'nodebuffer'). A relayed frame is forwarded as these very bytes.
-    const frame = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-    const decoded = decodeClientMessage(frame.toString('utf8'));
-    if (!decoded.ok) return sendError(conn, decoded.code, decoded.error, decoded.callId);
-    try {
-      dispatch(conn, decoded.message, frame);
-    } catch (error) {
-      if (error instanceof AppError) return sendError(conn, error.code, error.message, error.callId);
-      app.log.error({ err: error, userId: conn.userId, type: decoded.message.type }, 'signaling handler failed');
-      sendError(conn, 'INTERNAL_ERROR', 'Something went wrong on the server');
+    // The common case, nothing pending: handled now, without a closure per frame.
+    if (conn.pending === null) {
+      const waiting = handle(conn, data, isBinary);
+      if (waiting !== undefined) inTurn(conn, () => waiting);
+      return;
     }
+    inTurn(conn, () => handle(conn, data, isBinary));
   };
 
   const open = (socket: WebSocket, request: FastifyRequest): void => {
@@ -108,7 +133,7 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
       return;
     }
     const conn: Connection = {
-      id: randomUUID(),
+      id: `${identity.id}.${randomUUID()}`,
       userId: session.user.id,
       username: session.user.username,
       socket,
@@ -116,12 +141,9 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
       bucket: new TokenBucket(config.rateLimits.wsMessageBurst, config.rateLimits.wsMessagesPerSecond),
       throttled: 0,
       alive: true,
+      pending: null,
     };
-    const added = hub.add(conn);
-    if (!added.ok) {
-      socket.close(CLOSE_CODES.TOO_MANY_CONNECTIONS, 'Too many open connections for this user');
-      return;
-    }
+    hub.add(conn);
     // Plain bindings rather than a pino child per socket: a child logger costs ~1 KiB of heap for the socket's life.
     const where = { reqId: request.id, userId: conn.userId, connectionId: conn.id };
     // A session ends with its token: the client logs in again.
@@ -129,22 +151,47 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
       () => socket.close(CLOSE_CODES.TOKEN_EXPIRED, 'Access token expired'),
       Math.min(Math.max(session.expiresAt - Date.now(), 0), 2 ** 31 - 1),
     );
+    // Listeners first (frames are queued behind the registration), then the directory, then `hello`: no other
+    // node can look for this connection before it is registered.
     socket.on('message', (data, isBinary) => onFrame(conn, data, isBinary));
     socket.on('pong', () => {
       conn.alive = true;
     });
     socket.on('error', (err) => app.log.debug({ ...where, err }, 'socket error'));
+    let registered: Promise<boolean> = Promise.resolve(false);
     socket.on('close', (code) => {
       clearTimeout(expiry);
-      const { lastForUser } = hub.remove(conn);
+      if (!hub.remove(conn)) return;
       calls.connectionClosed(conn);
-      if (lastForUser) presence.changed(conn.userId, false);
+      void registered.then(async (ok) => {
+        if (!ok) return;
+        const { lastForUser } = await directory.unregister(conn);
+        if (lastForUser) presence.changed(conn.userId, false);
+      });
       app.log.debug({ ...where, code }, 'socket closed');
     });
-    hub.send(conn, JSON.stringify({ type: 'hello', payload: { connectionId: conn.id, userId: conn.userId, username: conn.username } } satisfies ServerMessage));
-    if (added.firstForUser) presence.changed(conn.userId, true);
-    calls.connectionOpened(conn);
-    app.log.debug(where, 'socket opened');
+    inTurn(conn, () => {
+      registered = directory.register(conn).then(
+        (result) => {
+          if (!result.ok) {
+            socket.close(CLOSE_CODES.TOO_MANY_CONNECTIONS, 'Too many open connections for this user');
+            return false;
+          }
+          if (socket.readyState !== socket.OPEN) return true;
+          hub.send(conn, JSON.stringify({ type: 'hello', payload: { connectionId: conn.id, userId: conn.userId, username: conn.username } } satisfies ServerMessage));
+          if (result.firstForUser) presence.changed(conn.userId, true);
+          calls.connectionOpened(conn);
+          app.log.debug(where, 'socket opened');
+          return true;
+        },
+        (error: unknown) => {
+          app.log.error({ ...where, err: error }, 'registering a connection failed');
+          socket.close(CLOSE_CODES.GOING_AWAY, 'Try again');
+          return false;
+        },
+      );
+      return registered.then(() => undefined);
+    });
   };
 
   const route = (instance: FastifyInstance, url: string) =>
@@ -155,7 +202,7 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
         schema: { hide: true },
         preValidation: async (request, reply) => {
           const token = tokenOf(request);
-          const session = token === undefined ? undefined : app.userFromToken(token);
+          const session = token === undefined ? undefined : await app.userFromToken(token);
           if (!session) return reply.code(401).send(errorBody('UNAUTHORIZED', 'A valid access token is required'));
           request.wsSession = session;
         },

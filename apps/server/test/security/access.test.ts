@@ -33,7 +33,7 @@ async function scene() {
   const [aliceWs, bobWs] = await Promise.all([connect(server, alice), connect(server, bob)]);
   const callId = await connectCall(server, alice, aliceWs, bob, bobWs);
   // A valid token of a user who no longer exists.
-  expect(server.app.parley.users.delete(ghost.id)).toBe(true);
+  expect(await server.app.parley.userCache.delete(ghost.id)).toBe(true);
   const tokens = badTokens(server.config.jwtSecret, alice.id, ghost.id);
   tokens['deleted-user'] = ghost.token;
   return { server, alice, bob, eve, ghost, aliceWs, bobWs, callId, tokens };
@@ -185,7 +185,10 @@ describe('WebSocket events from a non-participant', () => {
     const [alice, bob, eve] = await Promise.all([createUser(server), createUser(server), createUser(server)]);
     const [aliceWs, bobWs, eveWs] = await Promise.all([connect(server, alice), connect(server, bob), connect(server, eve)]);
     const callId = state === 'active' ? await connectCall(server, alice, aliceWs, bob, bobWs) : await ring(server, alice, aliceWs, bob, bobWs);
-    if (state === 'ended') await request(server, 'POST', `/calls/${callId}/end`, { token: alice.token });
+    if (state === 'ended') {
+      await request(server, 'POST', `/calls/${callId}/end`, { token: alice.token });
+      await Promise.all([aliceWs.next('call:ended'), bobWs.next('call:ended')]);
+    }
     aliceWs.drain();
     bobWs.drain();
     const all = frames(callId);
@@ -226,7 +229,7 @@ describe('a user deleted while logged in', () => {
   it('loses REST and WebSocket access at once', async () => {
     const server = await startServer();
     const user: TestUser = await createUser(server);
-    server.app.parley.users.delete(user.id);
+    await server.app.parley.userCache.delete(user.id);
     expect((await request(server, 'GET', '/users/me', { token: user.token })).status).toBe(401);
     expect(await upgradeStatus(server.wsUrl, { protocols: ['bearer', user.token] })).toBe(401);
   });

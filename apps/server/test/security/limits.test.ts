@@ -47,7 +47,7 @@ describe('auth requests per IP (AUTH_RATE_LIMIT_PER_MINUTE)', () => {
     expect(limited.ok && JSON.parse(limited.body)).toEqual({ error: { code: 'RATE_LIMITED', message: expect.any(String) } });
     expect(limited.ok && Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     // The refused registrations created nothing.
-    expect(server.app.parley.users.findByUsername('reg_3')).toBeUndefined();
+    expect(await server.app.parley.users.findByUsername('reg_3')).toBeUndefined();
 
     expect(statusOf(await register(server, 'from_elsewhere', '127.0.0.2'))).toBe(201);
 

@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { chmodSync, existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureDataDir } from '../support/data-dir.js';
+import { ensureDataDir } from '../../support/data-dir.js';
 import * as schema from './schema.js';
 
 export type Db = BetterSQLite3Database<typeof schema>;
@@ -15,8 +15,11 @@ export interface DbHandle {
   close(): void;
 }
 
-/** Committed drizzle-kit migrations; the same relative path from `src/db` and `dist/db`. */
-export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+/** Committed drizzle-kit migrations; the same relative path from `src/store/sqlite` and `dist/store/sqlite`. */
+export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../../drizzle/sqlite');
+
+/** How many migrations the code expects applied (readiness). */
+export const expectedMigrations = (JSON.parse(readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length;
 
 /** Opens (creating if needed) the database file and applies pending migrations. */
 export function openDatabase(path: string): DbHandle {
@@ -38,7 +41,7 @@ export function openDatabase(path: string): DbHandle {
 }
 
 /** True when the database answers and every committed migration is applied. */
-export function isDatabaseReady(handle: DbHandle, expectedMigrations: number): boolean {
+export function isDatabaseReady(handle: DbHandle): boolean {
   try {
     const row = handle.sqlite.prepare('select count(*) as n from __drizzle_migrations').get() as { n: number } | undefined;
     return row !== undefined && row.n >= expectedMigrations;

@@ -1,0 +1,71 @@
+import { sql } from 'drizzle-orm';
+import { bigint, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { CallStatus, EndReason } from '@parley/protocol';
+
+/**
+ * The database in PostgreSQL's dialect: the same tables, columns and indexes as `store/sqlite/schema.ts` (whose
+ * comments say what each is for; a test compares the two). Timestamps are Unix milliseconds in `bigint`, read as
+ * JavaScript numbers (exact until the year 287,396).
+ */
+const ms = (name: string) => bigint(name, { mode: 'number' });
+
+export const users = pgTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    username: text('username').notNull(),
+    usernameKey: text('username_key').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('users_username_key_unique').on(t.usernameKey)],
+);
+
+export const calls = pgTable(
+  'calls',
+  {
+    id: text('id').primaryKey(),
+    callerId: text('caller_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    calleeId: text('callee_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    status: text('status').$type<CallStatus>().notNull(),
+    createdAt: ms('created_at').notNull(),
+    answeredAt: ms('answered_at'),
+    endedAt: ms('ended_at'),
+    endReason: text('end_reason').$type<EndReason>(),
+    ringExpiresAt: ms('ring_expires_at'),
+    rangAt: ms('rang_at'),
+    callerConn: text('caller_conn'),
+    calleeConn: text('callee_conn'),
+    callerAwayUntil: ms('caller_away_until'),
+    calleeAwayUntil: ms('callee_away_until'),
+    version: integer('version').notNull().default(0),
+  },
+  (t) => [
+    index('calls_caller_created_idx').on(t.callerId, t.createdAt),
+    index('calls_callee_created_idx').on(t.calleeId, t.createdAt),
+    index('calls_live_idx').on(t.status).where(sql`status in ('created', 'active')`),
+  ],
+);
+
+export const callMembers = pgTable(
+  'call_members',
+  {
+    userId: text('user_id')
+      .primaryKey()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    callId: text('call_id')
+      .notNull()
+      .references(() => calls.id, { onDelete: 'cascade' }),
+  },
+  (t) => [index('call_members_call_idx').on(t.callId)],
+);
+
+export const nodes = pgTable('nodes', {
+  id: text('id').primaryKey(),
+  startedAt: ms('started_at').notNull(),
+  lastSeen: ms('last_seen').notNull(),
+});

@@ -1,0 +1,83 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { CallStatus, EndReason } from '@parley/protocol';
+
+/**
+ * The database in SQLite's dialect. `store/pg/schema.ts` declares the same tables, columns and indexes for
+ * PostgreSQL (a test compares the two). Timestamps are Unix milliseconds.
+ */
+export const users = sqliteTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    username: text('username').notNull(),
+    /** Lower-cased username: names are unique regardless of case. */
+    usernameKey: text('username_key').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('users_username_key_unique').on(t.usernameKey)],
+);
+
+export const calls = sqliteTable(
+  'calls',
+  {
+    id: text('id').primaryKey(),
+    callerId: text('caller_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    calleeId: text('callee_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    status: text('status').$type<CallStatus>().notNull(),
+    createdAt: integer('created_at').notNull(),
+    answeredAt: integer('answered_at'),
+    endedAt: integer('ended_at'),
+    endReason: text('end_reason').$type<EndReason>(),
+    /** While ringing: when it ends as `missed`. Any node sweeps for overdue ones. */
+    ringExpiresAt: integer('ring_expires_at'),
+    /** When a callee device first got `call:incoming` (the caller is told once). */
+    rangAt: integer('rang_at'),
+    /** The connection carrying each side (`<node>.<uuid>`), null while that side is away or not yet bound. */
+    callerConn: text('caller_conn'),
+    calleeConn: text('callee_conn'),
+    /** While a side is away: when its reconnect grace runs out and the call ends as `connection_lost`. */
+    callerAwayUntil: integer('caller_away_until'),
+    calleeAwayUntil: integer('callee_away_until'),
+    /** Bumped by every write: nodes keep the newest copy of a live call. */
+    version: integer('version').notNull().default(0),
+  },
+  (t) => [
+    index('calls_caller_created_idx').on(t.callerId, t.createdAt),
+    index('calls_callee_created_idx').on(t.calleeId, t.createdAt),
+    index('calls_live_idx').on(t.status).where(sql`status in ('created', 'active')`),
+  ],
+);
+
+/**
+ * The busy rule as a constraint: a user is in at most one ringing or active call. A call's two rows are written
+ * in the transaction that creates it and deleted in the one that ends it; a second live call for a user is a
+ * primary-key violation, whichever node or connection tries, however many at once.
+ */
+export const callMembers = sqliteTable(
+  'call_members',
+  {
+    userId: text('user_id')
+      .primaryKey()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    callId: text('call_id')
+      .notNull()
+      .references(() => calls.id, { onDelete: 'cascade' }),
+  },
+  (t) => [index('call_members_call_idx').on(t.callId)],
+);
+
+/** Server nodes and their heartbeats (cluster mode): a node silent for too long is declared dead by another. */
+export const nodes = sqliteTable('nodes', {
+  id: text('id').primaryKey(),
+  startedAt: integer('started_at').notNull(),
+  lastSeen: integer('last_seen').notNull(),
+});
+
+export type UserRow = typeof users.$inferSelect;
+export type CallRow = typeof calls.$inferSelect;

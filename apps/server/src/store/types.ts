@@ -1,0 +1,133 @@
+import type { CallRole, CallStatus, EndReason } from '@parley/protocol';
+
+/**
+ * What the server keeps, behind one async interface with two implementations: SQLite (`store/sqlite`, the
+ * zero-setup default, one process) and PostgreSQL (`store/pg`, shared by every node of a cluster). The conformance
+ * suite (`test/store/conformance.test.ts`) runs the same cases against both.
+ *
+ * Every change of a call's status is one conditional write: it names the status (and, for deadlines, the time)
+ * it expects, and only the caller that gets the row back made the change. That is what lets any node of a cluster
+ * attempt any transition and still have exactly one winner.
+ */
+
+export interface UserRecord {
+  id: string;
+  username: string;
+  /** Lower-cased username: names are unique regardless of case. */
+  usernameKey: string;
+  passwordHash: string;
+  createdAt: number;
+}
+
+export interface PublicUser {
+  id: string;
+  username: string;
+}
+
+export type CreateUserResult = { ok: true; user: PublicUser } | { ok: false; reason: 'taken' };
+
+export interface UserStore {
+  create(username: string, passwordHash: string, now: number): Promise<CreateUserResult>;
+  findByUsername(username: string): Promise<UserRecord | undefined>;
+  findById(id: string): Promise<PublicUser | undefined>;
+  /** Which of `ids` still exist. */
+  existingIds(ids: readonly string[]): Promise<Set<string>>;
+  /** Everyone but `exceptId`, sorted by name, optionally by case-insensitive prefix. */
+  list(exceptId: string, prefix?: string): Promise<PublicUser[]>;
+  /** Deletes the user and, by cascade, their calls. */
+  delete(id: string): Promise<boolean>;
+}
+
+/** A stored call. Timestamps are Unix milliseconds. */
+export interface CallRecord {
+  id: string;
+  callerId: string;
+  calleeId: string;
+  status: CallStatus;
+  createdAt: number;
+  answeredAt: number | null;
+  endedAt: number | null;
+  endReason: EndReason | null;
+  ringExpiresAt: number | null;
+  rangAt: number | null;
+  callerConn: string | null;
+  calleeConn: string | null;
+  callerAwayUntil: number | null;
+  calleeAwayUntil: number | null;
+  version: number;
+}
+
+/** A call with both parties' names, as the nodes keep live calls in memory. */
+export interface NamedCallRecord extends CallRecord {
+  callerName: string;
+  calleeName: string;
+}
+
+export type CreateCallResult = { ok: true; call: CallRecord } | { ok: false; blocking: CallRecord };
+
+export interface HistoryRecord extends CallRecord {
+  callerName: string;
+  calleeName: string;
+}
+
+/** What must still hold for an end to apply, beyond the status. */
+export type EndGuard =
+  /** The ring deadline has passed (`ring_expires_at <= now`). */
+  | { kind: 'ring_expired' }
+  /** That side is away and its grace has run out (`<role>_conn is null and <role>_away_until <= now`). */
+  | { kind: 'grace_expired'; role: CallRole }
+  | { kind: 'none' };
+
+export interface CallStore {
+  /**
+   * Inserts a ringing call unless either user is in a live call, enforced by the `call_members` constraint. When
+   * refused, `blocking` is the call in the way: the one where the callee rings the caller if there is one, else
+   * the caller's, else the callee's.
+   */
+  create(input: { callerId: string; calleeId: string; callerConn: string | null; now: number; ringExpiresAt: number }): Promise<CreateCallResult>;
+  /** Ringing → active, carried by `calleeConn`. Null when it was no longer ringing. */
+  accept(id: string, calleeConn: string, now: number): Promise<CallRecord | null>;
+  /** Live → ended with `reason`, if its status is one of `from` and `guard` holds; frees both users. */
+  end(id: string, from: readonly CallStatus[], reason: EndReason, now: number, guard?: EndGuard): Promise<CallRecord | null>;
+  /** `role`'s side is now carried by `conn`, if it was carried by `expected` (null: away or never bound). */
+  bind(id: string, role: CallRole, conn: string, expected: string | null): Promise<CallRecord | null>;
+  /** `role`'s connection `conn` went away: the side waits for it until `awayUntil`. Null if `conn` no longer carried it. */
+  leave(id: string, role: CallRole, conn: string, awayUntil: number): Promise<CallRecord | null>;
+  /** Records the first time a callee device got `call:incoming`; null if already recorded or no longer ringing. */
+  markRang(id: string, now: number): Promise<CallRecord | null>;
+  /** Ringing calls past their deadline and live calls with a side past its grace, oldest first. */
+  overdue(now: number, limit: number): Promise<CallRecord[]>;
+  findById(id: string): Promise<CallRecord | undefined>;
+  /** Every ringing or active call, with names. */
+  listLive(): Promise<NamedCallRecord[]>;
+  listRecent(limit: number): Promise<CallRecord[]>;
+  /** The user's calls, newest first, with both parties' names. */
+  history(userId: string, limit: number, before?: number): Promise<HistoryRecord[]>;
+  /** Ends every live call (single-process start: calls the previous process left open). */
+  endAllLive(reason: EndReason, now: number): Promise<CallRecord[]>;
+}
+
+export interface NodeStore {
+  /** Announces a node. */
+  register(id: string, now: number): Promise<void>;
+  /** A node's heartbeat; false when the node is no longer registered (another declared it dead: it must fence). */
+  heartbeat(id: string, now: number): Promise<boolean>;
+  /**
+   * In one transaction: deletes the nodes silent since before `deadBefore`, and puts every live call side they
+   * carried into its reconnect grace until `awayUntil`. Each dead node is reaped by exactly one caller.
+   */
+  reap(deadBefore: number, awayUntil: number): Promise<{ nodes: string[]; calls: CallRecord[] }>;
+  /** A node leaving on purpose (drained). */
+  remove(id: string): Promise<void>;
+  list(): Promise<{ id: string; startedAt: number; lastSeen: number }[]>;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'pg';
+  readonly users: UserStore;
+  readonly calls: CallStore;
+  readonly nodes: NodeStore;
+  /** Answers, with every migration applied. */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
