@@ -19,6 +19,11 @@ const MIGRATION_LOCK = 0x7061_726c;
 export interface PgHandle {
   db: PgDb;
   pool: pg.Pool;
+  /**
+   * A separate small pool for the node heartbeat and the reaper: queued behind a burst of requests on the main
+   * pool, a heartbeat could be late enough for the other nodes to declare this one dead.
+   */
+  liveness: PgDb;
   close(): Promise<void>;
 }
 
@@ -41,5 +46,14 @@ export async function openPg(url: string, options: { poolSize?: number } = {}): 
   } finally {
     client.release();
   }
-  return { db: drizzle(pool, { schema }), pool, close: () => pool.end() };
+  const livenessPool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 5_000 });
+  livenessPool.on('error', () => undefined);
+  return {
+    db: drizzle(pool, { schema }),
+    pool,
+    liveness: drizzle(livenessPool, { schema }),
+    close: async () => {
+      await Promise.all([pool.end(), livenessPool.end()]);
+    },
+  };
 }

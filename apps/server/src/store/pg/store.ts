@@ -274,7 +274,7 @@ export class PgStore implements Store {
   constructor(readonly handle: PgHandle) {
     this.users = new PgUsers(handle.db);
     this.calls = new PgCalls(handle.db);
-    this.nodes = new PgNodes(handle.db);
+    this.nodes = new PgNodes(handle.liveness);
   }
 
   static async open(url: string, options: { poolSize?: number } = {}): Promise<PgStore> {
