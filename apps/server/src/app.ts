@@ -10,7 +10,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LoginThrottle } from './auth/login-throttle.js';
+import { MemoryLoginThrottle, type LoginThrottle } from './auth/login-throttle.js';
 import { PasswordHasher } from './auth/passwords.js';
 import { authPlugin } from './auth/plugin.js';
 import { CallRepository } from './calls/repository.js';
@@ -97,7 +97,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     metrics,
   );
   const hasher = new PasswordHasher(config.argon2);
-  const loginThrottle = new LoginThrottle(config.rateLimits.loginFailuresPerUsername, config.rateLimits.loginFailureWindowMs);
+  const loginThrottle: LoginThrottle = new MemoryLoginThrottle(config.rateLimits.loginFailuresPerUsername, config.rateLimits.loginFailureWindowMs);
   app.decorate('parley', { config, database, users, calls, hub, hasher, loginThrottle, metrics });
 
   app.addHook('preClose', async () => {

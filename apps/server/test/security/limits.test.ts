@@ -96,6 +96,48 @@ describe('failed logins per username (LOGIN_FAILURES_PER_USERNAME)', () => {
   });
 });
 
+/** How many argon2 verifies actually ran, read from the server's own `parley_argon2_seconds` histogram. */
+async function verifiesRun(server: TestServer): Promise<number> {
+  const { values } = await server.app.parley.metrics.argon2Seconds.get();
+  return values.find((v) => v.metricName === 'parley_argon2_seconds_count' && v.labels['op'] === 'verify')?.value ?? 0;
+}
+
+describe('failed logins per username under concurrency', () => {
+  it('verifies at most the limit of parallel wrong guesses for one username: 90 at once → 10 verified, 80 refused', async () => {
+    const server = await startServer({ AUTH_RATE_LIMIT_PER_MINUTE: '100000' });
+    const user = await createUser(server);
+    const before = await verifiesRun(server);
+    const replies = await Promise.all(
+      Array.from({ length: 90 }, (_, i) => login(server, user.username, `wrong-password-${i}`, `127.0.1.${(i % 250) + 1}`)),
+    );
+    const statuses = replies.map(statusOf);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(80);
+    expect((await verifiesRun(server)) - before).toBe(10);
+  });
+
+  it('refuses the right password with 429 after 199 parallel wrong guesses from 199 addresses', async () => {
+    const server = await startServer({ AUTH_RATE_LIMIT_PER_MINUTE: '100000' });
+    const user = await createUser(server);
+    const guesses = await Promise.all(
+      Array.from({ length: 199 }, (_, i) => login(server, user.username, `wrong-password-${i}`, `127.0.2.${i + 1}`)),
+    );
+    expect(guesses.map(statusOf).filter((s) => s === 401)).toHaveLength(10);
+    expect(guesses.map(statusOf).filter((s) => s === 429)).toHaveLength(189);
+    const right = await login(server, user.username, user.password, '127.0.3.1');
+    expect(statusOf(right)).toBe(429);
+  });
+
+  it('gives the slot back on success: the right password resets the count', async () => {
+    const server = await startServer({ LOGIN_FAILURES_PER_USERNAME: '3' });
+    const user = await createUser(server);
+    for (let i = 0; i < 2; i += 1) expect(statusOf(await login(server, user.username, 'wrong-password'))).toBe(401);
+    expect(statusOf(await login(server, user.username, user.password))).toBe(200);
+    const again = await Promise.all(Array.from({ length: 5 }, () => login(server, user.username, 'wrong-password')));
+    expect(again.map(statusOf).sort()).toEqual([401, 401, 401, 429, 429]);
+  });
+});
+
 describe('POST /calls per user (CALLS_RATE_LIMIT_PER_MINUTE)', () => {
   it('throttles one user, not another on the same IP, and recovers after the window', async () => {
     const server = await startServer({ CALLS_RATE_LIMIT_PER_MINUTE: '2' });
