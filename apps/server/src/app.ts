@@ -18,6 +18,7 @@ import { CallService } from './calls/service.js';
 import type { Config } from './config.js';
 import { migrationsFolder, openDatabase, type DbHandle } from './db/client.js';
 import { clientErrorHandler } from './http/client-error.js';
+import { capConnectionsPerIp, requestTimeoutOptions, trustedProxyTest } from './http/connections.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { AppError } from './http/errors.js';
 import { loggerOptions } from './http/logger.js';
@@ -73,8 +74,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Malformed URLs (bad %-escapes, over-long ids) are answered before routing: keep the error body contract.
     frameworkErrors: (_error, _request, reply: FastifyReply) =>
       reply.code(400).send(new AppError('VALIDATION_FAILED', 'The URL is malformed or too long').toBody()),
-    ...(config.tls ? { https: readTls(config.tls) } : {}),
+    // Slow or silent clients cannot hold connections: see http/connections.ts and the README's Limits table.
+    connectionTimeout: config.http.connectionTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    requestTimeout: config.http.requestTimeoutMs,
+    trustProxy: config.trustProxy ?? false,
+    ...(config.tls
+      ? { https: { ...readTls(config.tls), ...requestTimeoutOptions(config.http) } }
+      : { http: requestTimeoutOptions(config.http) }),
   });
+  capConnectionsPerIp(app.server, config.http.maxConnectionsPerIp, trustedProxyTest(config.trustProxy));
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   installErrorHandling(app);
   if (config.jwtSecretFile?.created) {

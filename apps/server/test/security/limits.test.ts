@@ -83,6 +83,37 @@ describe('client IP', () => {
     }
     expect(statuses).toEqual([401, 401, 429, 429]);
   });
+
+  const loginVia = (server: TestServer, forwardedFor: string, localAddress: string) =>
+    rawRequest(server.baseUrl, {
+      method: 'POST',
+      path: '/api/v1/auth/login',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+      body: JSON.stringify({ username: 'nobody', password: 'wrong-password' }),
+      localAddress,
+    }).then(statusOf);
+
+  it('comes from X-Forwarded-For behind a TRUST_PROXY proxy: two clients get two buckets', async () => {
+    const server = await startServer({ AUTH_RATE_LIMIT_PER_MINUTE: '2', LOGIN_FAILURES_PER_USERNAME: '1000', TRUST_PROXY: '127.0.0.1' });
+    const first = [];
+    const second = [];
+    for (let i = 0; i < 3; i += 1) {
+      first.push(await loginVia(server, '198.51.100.1', '127.0.0.1'));
+      second.push(await loginVia(server, '203.0.113.7, 198.51.100.2', '127.0.0.1'));
+    }
+    expect(first).toEqual([401, 401, 429]);
+    expect(second).toEqual([401, 401, 429]);
+    // A client that is not the proxy cannot choose its address by sending the header itself.
+    const direct = [];
+    for (let i = 0; i < 3; i += 1) direct.push(await loginVia(server, `198.51.100.${10 + i}`, '127.0.0.2'));
+    expect(direct).toEqual([401, 401, 429]);
+  });
+
+  it('ignores X-Forwarded-For without TRUST_PROXY, even from the proxy’s address: everyone shares one bucket', async () => {
+    const server = await startServer({ AUTH_RATE_LIMIT_PER_MINUTE: '2', LOGIN_FAILURES_PER_USERNAME: '1000' });
+    const statuses = [await loginVia(server, '198.51.100.1', '127.0.0.1'), await loginVia(server, '198.51.100.2', '127.0.0.1'), await loginVia(server, '198.51.100.3', '127.0.0.1')];
+    expect(statuses).toEqual([401, 401, 429]);
+  });
 });
 
 describe('failed logins per username (LOGIN_FAILURES_PER_USERNAME)', () => {
