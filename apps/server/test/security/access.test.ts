@@ -49,7 +49,7 @@ function expectNoLeak(text: string, secrets: string[]): void {
   expect(text).not.toMatch(/\bat [^\s]+ \(?[^\s]*:\d+:\d+\)?/); // no stack frames
 }
 
-const BAD_KINDS: BadTokenKind[] = ['none', 'garbage', 'expired', 'other-secret', 'alg-none', 'alg-hs512', 'no-subject', 'deleted-user'];
+const BAD_KINDS: BadTokenKind[] = ['none', 'garbage', 'expired', 'other-secret', 'alg-none', 'alg-hs512', 'no-subject', 'no-expiry', 'deleted-user'];
 
 describe('REST routes with a bad token', () => {
   it('every protected route answers 401 UNAUTHORIZED to every kind of bad token, revealing nothing', async () => {
