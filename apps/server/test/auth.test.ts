@@ -5,28 +5,35 @@ import { startServer } from './helpers/server.js';
 describe('POST /auth/register', () => {
   it('creates a user and answers 201 with id and username', async () => {
     const server = await startServer();
-    const res = await request(server, 'POST', '/auth/register', { body: { username: 'alice', password: 'password123' } });
+    const res = await request(server, 'POST', '/auth/register', { body: { username: 'alice', password: 'password1234' } });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), username: 'alice' });
   });
 
+  it('accepts a password of exactly 12 characters', async () => {
+    const server = await startServer();
+    const res = await request(server, 'POST', '/auth/register', { body: { username: 'alice', password: 'p'.repeat(12) } });
+    expect(res.status).toBe(201);
+  });
+
   it('refuses a taken username whatever its case with 409', async () => {
     const server = await startServer();
-    await request(server, 'POST', '/auth/register', { body: { username: 'alice', password: 'password123' } });
-    const res = await request(server, 'POST', '/auth/register', { body: { username: 'ALICE', password: 'password456' } });
+    await request(server, 'POST', '/auth/register', { body: { username: 'alice', password: 'password1234' } });
+    const res = await request(server, 'POST', '/auth/register', { body: { username: 'ALICE', password: 'password4567' } });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('USERNAME_TAKEN');
   });
 
   it.each([
-    ['a short username', { username: 'ab', password: 'password123' }],
-    ['a long username', { username: 'a'.repeat(33), password: 'password123' }],
-    ['a username with spaces', { username: 'al ice', password: 'password123' }],
+    ['a short username', { username: 'ab', password: 'password1234' }],
+    ['a long username', { username: 'a'.repeat(33), password: 'password1234' }],
+    ['a username with spaces', { username: 'al ice', password: 'password1234' }],
     ['a short password', { username: 'alice', password: 'short' }],
+    ['a password of 11 characters (12 is the minimum)', { username: 'alice', password: 'p'.repeat(11) }],
     ['a long password', { username: 'alice', password: 'p'.repeat(257) }],
     ['a missing password', { username: 'alice' }],
-    ['a number for username', { username: 12345, password: 'password123' }],
-    ['an extra field', { username: 'alice', password: 'password123', admin: true }],
+    ['a number for username', { username: 12345, password: 'password1234' }],
+    ['an extra field', { username: 'alice', password: 'password1234', admin: true }],
   ])('answers 400 VALIDATION_FAILED for %s', async (_name, body) => {
     const server = await startServer();
     const res = await request(server, 'POST', '/auth/register', { body });
