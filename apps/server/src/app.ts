@@ -21,6 +21,7 @@ import { clientErrorHandler } from './http/client-error.js';
 import { capConnectionsPerIp, requestTimeoutOptions, trustedProxyTest } from './http/connections.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { AppError } from './http/errors.js';
+import { installJsonBodyParser } from './http/json-body.js';
 import { loggerOptions } from './http/logger.js';
 import { QuietAssetsLogController } from './http/log-controller.js';
 import { lazyRequestLogger } from './http/request-logger.js';
@@ -86,6 +87,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   capConnectionsPerIp(app.server, config.http.maxConnectionsPerIp, trustedProxyTest(config.trustProxy));
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   installErrorHandling(app);
+  installJsonBodyParser(app);
   if (config.jwtSecretFile?.created) {
     app.log.info({ path: config.jwtSecretFile.path }, 'JWT_SECRET is unset: generated a secret into the data folder (kept for later starts)');
   }
