@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
 import { bearerToken } from '../auth/plugin.js';
 import { AppError, errorBody } from '../http/errors.js';
+import { upgradeOriginCheck } from '../http/origin.js';
 import type { PublicUser } from '../users/repository.js';
 import type { Connection } from './hub.js';
 import { AccountWatch } from './account-watch.js';
@@ -147,6 +148,7 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
     app.log.debug(where, 'socket opened');
   };
 
+  const originAllowed = upgradeOriginCheck(config.corsOrigins);
   const route = (instance: FastifyInstance, url: string) =>
     instance.get(
       url,
@@ -154,6 +156,7 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
         websocket: true,
         schema: { hide: true },
         preValidation: async (request, reply) => {
+          if (!originAllowed(request)) return reply.code(403).send(errorBody('FORBIDDEN', 'WebSocket connections from this origin are not allowed'));
           const token = tokenOf(request);
           const session = token === undefined ? undefined : app.userFromToken(token);
           if (!session) return reply.code(401).send(errorBody('UNAUTHORIZED', 'A valid access token is required'));
