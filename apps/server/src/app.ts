@@ -36,6 +36,7 @@ import { rtcRoutes } from './routes/rtc.js';
 import { userRoutes } from './routes/users.js';
 import { SignalingHub } from './signaling/hub.js';
 import { signalingRoutes } from './signaling/route.js';
+import { socketErrorHandler } from './signaling/socket-errors.js';
 import { UserRepository } from './users/repository.js';
 
 export interface AppServices {
@@ -133,6 +134,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   await app.register(authPlugin, { secret: config.jwtSecret, expiresInSeconds: config.jwtExpiresInSeconds, users });
   await app.register(websocket, {
+    errorHandler: socketErrorHandler,
     options: {
       maxPayload: LIMITS.maxFrameBytes,
       handleProtocols: (protocols) => (protocols.has('bearer') ? 'bearer' : false),

@@ -132,6 +132,14 @@ function trustProxy(env: Env): string[] | null {
 
 const MIN_SECRET_LENGTH = 32;
 
+/** An optional shared secret (unset or empty: null); a short one is refused, as it could be guessed. */
+function optionalSecret(env: Env, name: string): string | null {
+  const value = env[name];
+  if (value === undefined || value === '') return null;
+  if (value.length < MIN_SECRET_LENGTH) throw new ConfigError(`${name} must be at least ${MIN_SECRET_LENGTH} characters`);
+  return value;
+}
+
 /**
  * An unset JWT_SECRET is generated once and kept next to the database (mode 0600), so restarts keep sessions and
  * `pnpm start` needs no setup in any NODE_ENV. Read back, the file must still be the owner's alone and long enough:
@@ -218,11 +226,11 @@ export function loadConfig(env: Env = process.env): Config {
     ice: {
       stunUrls: list(env, 'STUN_URLS'),
       turnUrls: list(env, 'TURN_URLS'),
-      turnSecret: env['TURN_SECRET'] || null,
+      turnSecret: optionalSecret(env, 'TURN_SECRET'),
       turnTtlSeconds: int(env, 'TURN_TTL_SECONDS', 3600, 60, 7 * 86400),
       transportPolicy: oneOf(env, 'ICE_TRANSPORT_POLICY', ['all', 'relay'], 'all'),
     },
-    metricsToken: env['METRICS_TOKEN'] || null,
+    metricsToken: optionalSecret(env, 'METRICS_TOKEN'),
     tls,
     lanMode,
   };

@@ -64,6 +64,8 @@ describe('loadConfig', () => {
     ['NODE_ENV', 'staging', /NODE_ENV must be one of/],
     ['CALL_RING_TIMEOUT_MS', '-5', /whole number/],
     ['TLS_CERT', '/tmp/cert.pem', /set together/],
+    ['METRICS_TOKEN', 'metrics-token-123', /METRICS_TOKEN must be at least 32 characters/],
+    ['TURN_SECRET', 'shared-secret', /TURN_SECRET must be at least 32 characters/],
     ['TRUST_PROXY', '1', /not a hop count/],
     ['TRUST_PROXY', 'true', /not a hop count/],
     ['TRUST_PROXY', '10.0.0.0/8,nginx.local', /invalid IP address: nginx.local/],

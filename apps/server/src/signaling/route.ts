@@ -134,7 +134,7 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
     socket.on('pong', () => {
       conn.alive = true;
     });
-    socket.on('error', (err) => app.log.debug({ ...where, err }, 'socket error'));
+    // Socket errors are logged by the plugin's errorHandler (socket-errors.ts), by what caused them.
     socket.on('close', (code) => {
       clearTimeout(expiry);
       const { lastForUser } = hub.remove(conn);

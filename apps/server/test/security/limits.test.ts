@@ -169,6 +169,23 @@ describe('failed logins per username under concurrency', () => {
   });
 });
 
+describe('GET /metrics with a wrong token', () => {
+  const METRICS_TOKEN = 'metrics-token-for-limit-tests-0123456789';
+  const scrape = (server: TestServer, token: string, localAddress = '127.0.0.1') =>
+    rawRequest(server.baseUrl, { method: 'GET', path: '/metrics', headers: { authorization: `Bearer ${token}` }, localAddress }).then(statusOf);
+
+  it('gets 10 guesses per minute per IP, then 429; the right token is never limited, other IPs keep their guesses', async () => {
+    const server = await startServer({ METRICS_TOKEN });
+    const guesses = [];
+    for (let i = 0; i < 12; i += 1) guesses.push(await scrape(server, `guess-${i}-${'x'.repeat(32)}`));
+    expect(guesses).toEqual([...Array<number>(10).fill(401), 429, 429]);
+    expect(await scrape(server, METRICS_TOKEN)).toBe(200);
+    expect(await scrape(server, 'another-guess', '127.0.0.11')).toBe(401);
+    passOneMinute();
+    expect(await scrape(server, 'a-guess-after-the-window')).toBe(401);
+  });
+});
+
 describe('POST /calls per user (CALLS_RATE_LIMIT_PER_MINUTE)', () => {
   it('throttles one user, not another on the same IP, and recovers after the window', async () => {
     const server = await startServer({ CALLS_RATE_LIMIT_PER_MINUTE: '2' });
