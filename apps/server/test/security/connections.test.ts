@@ -58,6 +58,27 @@ describe('requests whose body never arrives (HTTP_REQUEST_TIMEOUT_MS)', () => {
     expect(await healthz(server)).toBe(200);
   });
 
+  it('gives a request that arrived whole all the time it needs: the timeout is on receiving, not on answering', async () => {
+    // One argon2 verify at a time on this machine: 30 logins queue for longer than the 1 s timeout.
+    const server = await startServer({ HTTP_REQUEST_TIMEOUT_MS: '1000', ARGON2_TIME_COST: '6', AUTH_RATE_LIMIT_PER_MINUTE: '1000', LOGIN_FAILURES_PER_USERNAME: '1000' });
+    await server.app.parley.hasher.warmUp();
+    const started = performance.now();
+    const replies = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        rawRequest(server.baseUrl, {
+          method: 'POST',
+          path: '/api/v1/auth/login',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: `nobody${i}`, password: 'wrong-password' }),
+          timeoutMs: 30_000,
+        }),
+      ),
+    );
+    const tookMs = performance.now() - started;
+    expect(tookMs, 'the queue must outlast the timeout for this test to mean anything').toBeGreaterThan(1500);
+    expect(replies.map((r) => (r.ok ? r.status : r.error))).toEqual(Array<number>(30).fill(401));
+  });
+
   it('drops a connection that never finishes its headers', async () => {
     const server = await startServer({ HTTP_REQUEST_TIMEOUT_MS: '1000' });
     const { closed } = hold(server, 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ');
