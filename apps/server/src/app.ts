@@ -8,7 +8,7 @@ import websocket from '@fastify/websocket';
 import { CLOSE_CODES, LIMITS } from '@parley/protocol';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { LoginThrottle } from './auth/login-throttle.js';
+import { MemoryLoginThrottle, type LoginThrottle } from './auth/login-throttle.js';
 import { PasswordHasher } from './auth/passwords.js';
 import { authPlugin } from './auth/plugin.js';
 import { CallService } from './calls/service.js';
@@ -17,8 +17,10 @@ import { NodeIdentity } from './cluster/node-id.js';
 import { ClusterNode } from './cluster/node.js';
 import type { Config } from './config.js';
 import { clientErrorHandler } from './http/client-error.js';
+import { capConnectionsPerIp, requestTimeoutOptions, trustedProxyTest } from './http/connections.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { AppError } from './http/errors.js';
+import { installJsonBodyParser } from './http/json-body.js';
 import { loggerOptions } from './http/logger.js';
 import { QuietAssetsLogController } from './http/log-controller.js';
 import { lazyRequestLogger } from './http/request-logger.js';
@@ -35,6 +37,7 @@ import { SignalingHub } from './signaling/hub.js';
 import { PresenceFeed, type Presence } from './signaling/presence.js';
 import { Router } from './signaling/router.js';
 import { signalingRoutes } from './signaling/route.js';
+import { socketErrorHandler } from './signaling/socket-errors.js';
 import { openStore, type Store } from './store/index.js';
 import { SqliteStore } from './store/sqlite/store.js';
 import type { UserStore } from './store/types.js';
@@ -89,10 +92,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Malformed URLs (bad %-escapes, over-long ids) are answered before routing: keep the error body contract.
     frameworkErrors: (_error, _request, reply: FastifyReply) =>
       reply.code(400).send(new AppError('VALIDATION_FAILED', 'The URL is malformed or too long').toBody()),
-    ...(config.tls ? { https: readTls(config.tls) } : {}),
+    // Slow or silent clients cannot hold connections: see http/connections.ts and the README's Limits table.
+    connectionTimeout: config.http.connectionTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    requestTimeout: config.http.requestTimeoutMs,
+    trustProxy: config.trustProxy ?? false,
+    ...(config.tls
+      ? { https: { ...readTls(config.tls), ...requestTimeoutOptions(config.http) } }
+      : { http: requestTimeoutOptions(config.http) }),
   });
+  capConnectionsPerIp(app.server, config.http.maxConnectionsPerIp, trustedProxyTest(config.trustProxy));
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   installErrorHandling(app);
+  installJsonBodyParser(app);
   if (config.jwtSecretFile?.created) {
     app.log.info({ path: config.jwtSecretFile.path }, 'JWT_SECRET is unset: generated a secret into the data folder (kept for later starts)');
   }
@@ -129,7 +141,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const router = new Router(hub, directory, identity, cluster?.bus ?? null);
   const calls = new CallService(store, userCache, router, timings, app.log, metrics, cluster?.replication ?? null);
   const hasher = new PasswordHasher(config.argon2);
-  const loginThrottle = new LoginThrottle(config.rateLimits.loginFailuresPerUsername, config.rateLimits.loginFailureWindowMs);
+  const loginThrottle: LoginThrottle = new MemoryLoginThrottle(config.rateLimits.loginFailuresPerUsername, config.rateLimits.loginFailureWindowMs);
   app.decorate('parley', { config, store, users: store.users, userCache, calls, hub, directory, presence, identity, cluster, hasher, loginThrottle, metrics });
 
   app.addHook('preClose', async () => {
@@ -168,6 +180,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   await app.register(authPlugin, { secret: config.jwtSecret, expiresInSeconds: config.jwtExpiresInSeconds, users: userCache });
   await app.register(websocket, {
+    errorHandler: socketErrorHandler,
     options: {
       maxPayload: LIMITS.maxFrameBytes,
       handleProtocols: (protocols) => (protocols.has('bearer') ? 'bearer' : false),

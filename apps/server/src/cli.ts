@@ -1,11 +1,12 @@
 #!/usr/bin/env node
+import { LIMITS } from '@parley/protocol';
 import { parseArgs } from 'node:util';
 import { PasswordHasher } from './auth/passwords.js';
 import { cliPasswordFromEnv, ConfigError, loadConfig } from './config.js';
 import { openStore } from './store/index.js';
 
 const DEMO_USERS = ['alice', 'bob', 'carol'] as const;
-const DEMO_PASSWORD = 'parley-demo';
+const DEMO_PASSWORD = 'parley-demo-pass';
 
 const USAGE = `Parley operator CLI (works on the database in DATABASE_URL, else DATABASE_PATH)
 
@@ -53,7 +54,9 @@ async function main(argv: string[]): Promise<void> {
         if (!arg) fail('usage: parley create-user <username>');
         if (!/^[A-Za-z0-9_.-]{3,32}$/.test(arg)) fail('username must be 3–32 of A–Z a–z 0–9 _ . -');
         const password = await readPassword();
-        if (password.length < 8 || password.length > 256) fail('password must be 8–256 characters');
+        if (password.length < LIMITS.passwordMinLength || password.length > LIMITS.passwordMaxLength) {
+          fail(`password must be ${LIMITS.passwordMinLength}–${LIMITS.passwordMaxLength} characters`);
+        }
         const result = await users.create(arg, await new PasswordHasher(config.argon2).hash(password), Date.now());
         if (!result.ok) fail(`username ${arg} is taken`);
         console.log(JSON.stringify(result.user));

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import proxyAddr from '@fastify/proxy-addr';
 import type { DatabaseConfig } from './store/index.js';
 import { ensureDataDir } from './support/data-dir.js';
 
@@ -28,6 +29,22 @@ export interface Config {
   /** Built SPA to serve at `/`, or null to serve the API only. */
   webDistDir: string | null;
   corsOrigins: string[];
+  /**
+   * Reverse proxies whose `X-Forwarded-For/-Proto/-Host` are believed (Fastify's `trustProxy` as an IP/CIDR list, or
+   * proxy-addr's `loopback`, `linklocal`, `uniquelocal`); null: none, the socket's address is the client's.
+   */
+  trustProxy: string[] | null;
+  /** Limits on HTTP connections, so a client that sends slowly or not at all cannot hold them. */
+  http: {
+    /** The whole request (headers and body) must arrive within this; then 408 and the connection is closed. */
+    requestTimeoutMs: number;
+    /** An idle keep-alive connection is closed after this. */
+    keepAliveTimeoutMs: number;
+    /** A connection on which nothing moves for this long is closed (not an upgraded WebSocket: the heartbeat watches those). */
+    connectionTimeoutMs: number;
+    /** Open connections from one client address (0: no cap); the addresses of trusted proxies are not capped. */
+    maxConnectionsPerIp: number;
+  };
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   rateLimits: {
     authPerMinutePerIp: number;
@@ -101,7 +118,33 @@ function duration(env: Env, name: string, fallbackSeconds: number): number {
   return seconds;
 }
 
+/**
+ * `TRUST_PROXY`: the proxies' addresses. A hop count is refused: Fastify 5 disabled it, because trusting "the last
+ * n hops" trusts whoever connects, and a client talking to the server directly could then pick its own address.
+ */
+function trustProxy(env: Env): string[] | null {
+  const entries = list(env, 'TRUST_PROXY');
+  if (entries.length === 0) return null;
+  if (entries.some((entry) => /^\d+$/.test(entry) || entry === 'true')) {
+    throw new ConfigError('TRUST_PROXY must list the proxies\' addresses (e.g. 127.0.0.1 or 10.0.0.0/8,::1), not a hop count or true: those would trust any client');
+  }
+  try {
+    proxyAddr.compile(entries);
+  } catch (error) {
+    throw new ConfigError(`TRUST_PROXY must be a comma-separated list of IP addresses, CIDR ranges, loopback, linklocal or uniquelocal: ${(error as Error).message}`);
+  }
+  return entries;
+}
+
 const MIN_SECRET_LENGTH = 32;
+
+/** An optional shared secret (unset or empty: null); a short one is refused, as it could be guessed. */
+function optionalSecret(env: Env, name: string): string | null {
+  const value = env[name];
+  if (value === undefined || value === '') return null;
+  if (value.length < MIN_SECRET_LENGTH) throw new ConfigError(`${name} must be at least ${MIN_SECRET_LENGTH} characters`);
+  return value;
+}
 
 /**
  * An unset JWT_SECRET is generated once and kept next to the database (mode 0600), so restarts keep sessions and
@@ -211,6 +254,13 @@ export function loadConfig(env: Env = process.env): Config {
     logPretty: (env['LOG_PRETTY'] ?? (nodeEnv === 'development' ? '1' : '0')) === '1',
     webDistDir: webDist !== null && existsSync(join(webDist, 'index.html')) ? webDist : null,
     corsOrigins: list(env, 'CORS_ORIGINS'),
+    trustProxy: trustProxy(env),
+    http: {
+      requestTimeoutMs: int(env, 'HTTP_REQUEST_TIMEOUT_MS', 10_000, 100, 600_000),
+      keepAliveTimeoutMs: int(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, 600_000),
+      connectionTimeoutMs: int(env, 'HTTP_CONNECTION_TIMEOUT_MS', 60_000, 100, 3_600_000),
+      maxConnectionsPerIp: int(env, 'HTTP_MAX_CONNECTIONS_PER_IP', 256, 0, 1_000_000),
+    },
     argon2: {
       memoryCost,
       timeCost: int(env, 'ARGON2_TIME_COST', 2, 1, 10),
@@ -231,11 +281,11 @@ export function loadConfig(env: Env = process.env): Config {
     ice: {
       stunUrls: list(env, 'STUN_URLS'),
       turnUrls: list(env, 'TURN_URLS'),
-      turnSecret: env['TURN_SECRET'] || null,
+      turnSecret: optionalSecret(env, 'TURN_SECRET'),
       turnTtlSeconds: int(env, 'TURN_TTL_SECONDS', 3600, 60, 7 * 86400),
       transportPolicy: oneOf(env, 'ICE_TRANSPORT_POLICY', ['all', 'relay'], 'all'),
     },
-    metricsToken: env['METRICS_TOKEN'] || null,
+    metricsToken: optionalSecret(env, 'METRICS_TOKEN'),
     tls,
     lanMode,
   };

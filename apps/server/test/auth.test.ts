@@ -1,32 +1,40 @@
 import { describe, expect, it } from 'vitest';
 import { createUser, request } from './helpers/http.js';
-import { startServer } from './helpers/server.js';
+import { rawRequest } from './helpers/raw-http.js';
+import { startServer, type TestServer } from './helpers/server.js';
 
 describe('POST /auth/register', () => {
   it('creates a user and answers 201 with id and username', async () => {
     const server = await startServer();
-    const res = await request(server, 'POST', '/auth/register', { body: { username: 'alice', password: 'password123' } });
+    const res = await request(server, 'POST', '/auth/register', { body: { username: 'alice', password: 'password1234' } });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), username: 'alice' });
   });
 
+  it('accepts a password of exactly 12 characters', async () => {
+    const server = await startServer();
+    const res = await request(server, 'POST', '/auth/register', { body: { username: 'alice', password: 'p'.repeat(12) } });
+    expect(res.status).toBe(201);
+  });
+
   it('refuses a taken username whatever its case with 409', async () => {
     const server = await startServer();
-    await request(server, 'POST', '/auth/register', { body: { username: 'alice', password: 'password123' } });
-    const res = await request(server, 'POST', '/auth/register', { body: { username: 'ALICE', password: 'password456' } });
+    await request(server, 'POST', '/auth/register', { body: { username: 'alice', password: 'password1234' } });
+    const res = await request(server, 'POST', '/auth/register', { body: { username: 'ALICE', password: 'password4567' } });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('USERNAME_TAKEN');
   });
 
   it.each([
-    ['a short username', { username: 'ab', password: 'password123' }],
-    ['a long username', { username: 'a'.repeat(33), password: 'password123' }],
-    ['a username with spaces', { username: 'al ice', password: 'password123' }],
+    ['a short username', { username: 'ab', password: 'password1234' }],
+    ['a long username', { username: 'a'.repeat(33), password: 'password1234' }],
+    ['a username with spaces', { username: 'al ice', password: 'password1234' }],
     ['a short password', { username: 'alice', password: 'short' }],
+    ['a password of 11 characters (12 is the minimum)', { username: 'alice', password: 'p'.repeat(11) }],
     ['a long password', { username: 'alice', password: 'p'.repeat(257) }],
     ['a missing password', { username: 'alice' }],
-    ['a number for username', { username: 12345, password: 'password123' }],
-    ['an extra field', { username: 'alice', password: 'password123', admin: true }],
+    ['a number for username', { username: 12345, password: 'password1234' }],
+    ['an extra field', { username: 'alice', password: 'password1234', admin: true }],
   ])('answers 400 VALIDATION_FAILED for %s', async (_name, body) => {
     const server = await startServer();
     const res = await request(server, 'POST', '/auth/register', { body });
@@ -107,5 +115,44 @@ describe('POST /auth/login', () => {
     }
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses.slice(5)).toEqual([429, 429]);
+  });
+});
+
+describe('credentials that are not valid UTF-8', () => {
+  /** A JSON body written byte by byte: `password` goes on the wire exactly as given. */
+  const postRaw = async (server: TestServer, path: string, username: string, password: Buffer) => {
+    const body = Buffer.concat([Buffer.from(`{"username":"${username}","password":"`), password, Buffer.from('"}')]);
+    const reply = await rawRequest(server.baseUrl, { method: 'POST', path: `/api/v1${path}`, headers: { 'content-type': 'application/json' }, body });
+    if (!reply.ok) throw new Error(reply.error);
+    return { status: reply.status, body: JSON.parse(reply.body) };
+  };
+  const invalid = Buffer.concat([Buffer.from('pass'), Buffer.from([0xff, 0xfe]), Buffer.from('word-long')]);
+  const replacement = Buffer.from('pass\ufffd\ufffdword-long', 'utf8');
+
+  it('are refused with 400 VALIDATION_FAILED instead of being read as U+FFFD', async () => {
+    const server = await startServer();
+    expect((await postRaw(server, '/auth/register', 'mallory', replacement)).status).toBe(201);
+    // Decoded leniently, these bytes would be the password just registered.
+    const login = await postRaw(server, '/auth/login', 'mallory', invalid);
+    expect(login).toEqual({ status: 400, body: { error: { code: 'VALIDATION_FAILED', message: expect.stringMatching(/UTF-8/) } } });
+    const register = await postRaw(server, '/auth/register', 'mallory2', invalid);
+    expect(register).toEqual({ status: 400, body: { error: { code: 'VALIDATION_FAILED', message: expect.stringMatching(/UTF-8/) } } });
+    expect(await server.app.parley.users.findByUsername('mallory2')).toBeUndefined();
+    expect((await postRaw(server, '/auth/login', 'mallory', replacement)).status).toBe(200);
+  });
+
+  it('leave the JSON parser as it was otherwise: charset parameter, empty body, prototype poisoning, size limit', async () => {
+    const server = await startServer();
+    const send = (body: string | Buffer, contentType = 'application/json') =>
+      rawRequest(server.baseUrl, { method: 'POST', path: '/api/v1/auth/register', headers: { 'content-type': contentType }, body }).then((r) =>
+        r.ok ? [r.status, JSON.parse(r.body).error?.code] : [r.error],
+      );
+    expect(await send('{"username":"zoë_no","password":"pässword-long"}', 'application/json; charset=utf-8')).toEqual([400, 'VALIDATION_FAILED']);
+    expect(await send('{"username":"zoe","password":"pässword-long"}', 'application/json; charset=utf-8')).toEqual([201, undefined]);
+    expect(await send('')).toEqual([400, 'INVALID_JSON']);
+    expect(await send('{"username":"proto","password":"password-1234","__proto__":{"polluted":true}}')).toEqual([400, 'INVALID_JSON']);
+    expect(await send('{"username":"ctor","password":"password-1234","constructor":{"prototype":{"polluted":true}}}')).toEqual([400, 'INVALID_JSON']);
+    expect(await send(`{"username":"big","password":"${'x'.repeat(16 * 1024)}"}`)).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });
 });

@@ -50,10 +50,10 @@ describe('operator CLI', { timeout: 90_000 }, () => {
   it('seeds demo users once, and refuses in production', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'parley-cli-'));
     dirs.push(dir);
-    expect(cli(dir, ['seed-demo']).stdout).toContain('created alice / parley-demo');
+    expect(cli(dir, ['seed-demo']).stdout).toContain('created alice / parley-demo-pass');
     expect(cli(dir, ['seed-demo']).stdout).toContain('alice already exists');
     const server = await startServer({ JWT_SECRET: 'x'.repeat(40) }, dir);
-    const login = await request(server, 'POST', '/auth/login', { body: { username: 'bob', password: 'parley-demo' } });
+    const login = await request(server, 'POST', '/auth/login', { body: { username: 'bob', password: 'parley-demo-pass' } });
     expect(login.status).toBe(200);
     await server.close({ removeData: false });
     const refused = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'seed-demo'], {

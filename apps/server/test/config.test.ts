@@ -64,9 +64,27 @@ describe('loadConfig', () => {
     ['NODE_ENV', 'staging', /NODE_ENV must be one of/],
     ['CALL_RING_TIMEOUT_MS', '-5', /whole number/],
     ['TLS_CERT', '/tmp/cert.pem', /set together/],
+    ['METRICS_TOKEN', 'metrics-token-123', /METRICS_TOKEN must be at least 32 characters/],
+    ['TURN_SECRET', 'shared-secret', /TURN_SECRET must be at least 32 characters/],
+    ['TRUST_PROXY', '1', /not a hop count/],
+    ['TRUST_PROXY', 'true', /not a hop count/],
+    ['TRUST_PROXY', '10.0.0.0/8,nginx.local', /invalid IP address: nginx.local/],
+    ['TRUST_PROXY', '10.0.0.0/33', /invalid range/],
+    ['HTTP_REQUEST_TIMEOUT_MS', '0', /between 100 and/],
+    ['HTTP_MAX_CONNECTIONS_PER_IP', 'many', /whole number/],
   ])('explains a bad %s', (name, value, message) => {
     expect(() => loadConfig({ DATABASE_PATH: tmp(), [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ DATABASE_PATH: tmp(), [name]: value })).toThrow(message);
+  });
+
+  it('reads TRUST_PROXY as a list of addresses, ranges and proxy-addr’s names; unset trusts no proxy', () => {
+    expect(loadConfig({ DATABASE_PATH: tmp() }).trustProxy).toBeNull();
+    expect(loadConfig({ DATABASE_PATH: tmp(), TRUST_PROXY: ' 10.0.0.0/8, ::1 ,loopback' }).trustProxy).toEqual(['10.0.0.0/8', '::1', 'loopback']);
+  });
+
+  it('has HTTP timeouts and a per-IP connection cap by default', () => {
+    expect(loadConfig({ DATABASE_PATH: tmp() }).http).toEqual({ requestTimeoutMs: 10_000, keepAliveTimeoutMs: 72_000, connectionTimeoutMs: 60_000, maxConnectionsPerIp: 256 });
+    expect(loadConfig({ DATABASE_PATH: tmp(), HTTP_MAX_CONNECTIONS_PER_IP: '0' }).http.maxConnectionsPerIp).toBe(0);
   });
 
   it('reads durations in s, m, h and d', () => {

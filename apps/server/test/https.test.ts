@@ -68,7 +68,7 @@ async function createUserOverHttps(port: number): Promise<string> {
       req.on('error', reject);
       req.end(JSON.stringify(body));
     });
-  const credentials = { username: `lan${Date.now() % 100000}`, password: 'password123' };
+  const credentials = { username: `lan${Date.now() % 100000}`, password: 'password-1234' };
   expect((await post('/auth/register', credentials)).status).toBe(201);
   const login = await post('/auth/login', credentials);
   return login.body.accessToken;

@@ -35,7 +35,7 @@ describe('GET /metrics', () => {
   });
 
   it('wants the bearer token and reports connections, calls, relays and logins', async () => {
-    const server = await startServer({ METRICS_TOKEN: 'metrics-token-123' });
+    const server = await startServer({ METRICS_TOKEN: 'metrics-token-for-operations-0123456789' });
     expect((await fetch(`${server.baseUrl}/metrics`)).status).toBe(401);
     expect((await fetch(`${server.baseUrl}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
     const [alice, bob] = await Promise.all([createUser(server), createUser(server)]);
@@ -48,7 +48,7 @@ describe('GET /metrics', () => {
     await aliceWs.next('error');
     await request(server, 'POST', `/calls/${callId}/end`, { token: alice.token });
 
-    const res = await fetch(`${server.baseUrl}/metrics`, { headers: { authorization: 'Bearer metrics-token-123' } });
+    const res = await fetch(`${server.baseUrl}/metrics`, { headers: { authorization: 'Bearer metrics-token-for-operations-0123456789' } });
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).toMatch(/^parley_ws_connections 2$/m);
@@ -105,7 +105,7 @@ describe('GET /api/v1/rtc/config', () => {
     const server = await startServer({
       STUN_URLS: 'stun:turn.example.org:3478',
       TURN_URLS: 'turn:turn.example.org:3478?transport=udp,turn:turn.example.org:3478?transport=tcp',
-      TURN_SECRET: 'shared-secret',
+      TURN_SECRET: 'shared-secret-for-operations-0123456789',
       TURN_TTL_SECONDS: '600',
     });
     const alice = await createUser(server);
@@ -117,7 +117,7 @@ describe('GET /api/v1/rtc/config', () => {
     expect(userId).toBe(alice.id);
     expect(Number(expiry) - Date.now() / 1000).toBeGreaterThan(590);
     const { createHmac } = await import('node:crypto');
-    expect(turn.credential).toBe(createHmac('sha1', 'shared-secret').update(turn.username).digest('base64'));
+    expect(turn.credential).toBe(createHmac('sha1', 'shared-secret-for-operations-0123456789').update(turn.username).digest('base64'));
     expect(Date.parse(res.body.expiresAt)).toBe(Number(expiry) * 1000);
     expect((await request(server, 'GET', '/rtc/config')).status).toBe(401);
   });

@@ -55,7 +55,7 @@ describe('verified-token cache', () => {
     expect(bearerToken('Bearer abc ')).toBeUndefined();
   });
 
-  it('keeps entries only until exp, never caches tokens without exp or with nbf, and stays bounded', () => {
+  it('keeps entries only until exp, refuses tokens without exp, never caches ones with nbf, and stays bounded', () => {
     const cache = new VerifiedTokenCache(2);
     const exp = 1_700_000_000;
     expect(cache.remember('a', { sub: 'u1', exp })).toEqual({ sub: 'u1', expiresAt: exp * 1000 });
@@ -63,7 +63,8 @@ describe('verified-token cache', () => {
     expect(cache.get('a', exp * 1000 + 1)).toBeUndefined();
     expect(cache.size).toBe(0);
 
-    expect(cache.remember('no-exp', { sub: 'u1' })?.expiresAt).toBeNaN();
+    expect(cache.remember('no-exp', { sub: 'u1' })).toBeUndefined();
+    expect(cache.remember('infinite-exp', { sub: 'u1', exp: Number.POSITIVE_INFINITY })).toBeUndefined();
     expect(cache.remember('nbf', { sub: 'u1', exp, nbf: exp - 10 })).toEqual({ sub: 'u1', expiresAt: exp * 1000 });
     expect(cache.remember('no-sub', { exp })).toBeUndefined();
     expect(cache.size).toBe(0);

@@ -15,6 +15,8 @@ const RAISED_LIMITS = {
   CALLS_RATE_LIMIT_PER_MINUTE: '1000000',
   WS_MESSAGE_BURST: '1000000',
   WS_MESSAGES_PER_SECOND: '1000000',
+  // Every load client connects from 127.0.0.1: thousands of sockets from one address.
+  HTTP_MAX_CONNECTIONS_PER_IP: '0',
 };
 
 export interface ParleyServer {

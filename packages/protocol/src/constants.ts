@@ -7,7 +7,8 @@ export const LIMITS = {
   maxCandidateLength: 4096,
   usernameMinLength: 3,
   usernameMaxLength: 32,
-  passwordMinLength: 8,
+  /** OWASP ASVS 4.0 level 2 (V2.1.1): at least 12 characters, no composition rules, no common-password list needed. */
+  passwordMinLength: 12,
   passwordMaxLength: 256,
   /** Default and largest page size of `GET /calls`. */
   historyDefaultLimit: 20,

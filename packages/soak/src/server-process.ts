@@ -15,6 +15,8 @@ export const LOAD_ENV: Readonly<Record<string, string>> = {
   CALLS_RATE_LIMIT_PER_MINUTE: '1000000',
   WS_MESSAGE_BURST: '100000',
   WS_MESSAGES_PER_SECOND: '100000',
+  // Every load client connects from 127.0.0.1: a thousand sockets from one address.
+  HTTP_MAX_CONNECTIONS_PER_IP: '0',
   // Cheap hashing so a thousand accounts take seconds; the cost of argon2 is the bench's business.
   ARGON2_MEMORY_KIB: '8192',
   ARGON2_TIME_COST: '1',

@@ -1,42 +1,63 @@
+import { setBounded } from '../support/bounded-map.js';
+
+/** The answer to "may this username try a password now?". */
+export type LoginReservation =
+  | {
+      ok: true;
+      /**
+       * Reports how the attempt went: a success frees the username's count, a failure keeps the slot it reserved
+       * (the attempt counts as failed from the moment it was reserved).
+       */
+      settle(success: boolean): Promise<void>;
+    }
+  | { ok: false; retryAfterMs: number };
+
 /**
- * Counts failed logins per username in a fixed window. After `maxFailures` the username is throttled until its
- * window ends, whatever the password. Kept in memory and bounded: the oldest entries go first.
+ * Failed-login limit per username. An attempt is reserved *before* its password is verified, and the reservation
+ * is atomic, so however many requests arrive at once, no more than the limit are ever verified per window. The
+ * store behind it may be this process's memory or one shared by every node (Redis: `INCR` + `PEXPIRE NX`, `DEL` on
+ * success), hence the promises.
  */
-export class LoginThrottle {
-  private readonly failures = new Map<string, { count: number; resetAt: number }>();
+export interface LoginThrottle {
+  /** `usernameKey` is the username as the account store compares it (lower case). */
+  reserve(usernameKey: string): Promise<LoginReservation>;
+}
+
+/** The key a username is throttled under: usernames are unique whatever their case. */
+export const loginThrottleKey = (username: string): string => username.toLowerCase();
+
+/**
+ * One process's throttle: a fixed window per username that starts at its first attempt. After `maxAttempts`
+ * unsuccessful reservations the username is refused until the window ends, whatever the password. Bounded: past
+ * `maxEntries` usernames the oldest window goes first.
+ */
+export class MemoryLoginThrottle implements LoginThrottle {
+  private readonly windows = new Map<string, { count: number; resetAt: number }>();
 
   constructor(
-    private readonly maxFailures: number,
+    private readonly maxAttempts: number,
     private readonly windowMs: number,
     private readonly maxEntries = 100_000,
+    private readonly now: () => number = Date.now,
   ) {}
 
-  /** Milliseconds until the username may try again, or 0. */
-  retryAfterMs(username: string, now = Date.now()): number {
-    const entry = this.failures.get(username.toLowerCase());
-    if (!entry) return 0;
-    if (entry.resetAt <= now) {
-      this.failures.delete(username.toLowerCase());
-      return 0;
+  // Synchronous from the check to the increment: nothing else runs in between, which is what makes it atomic.
+  async reserve(usernameKey: string): Promise<LoginReservation> {
+    const now = this.now();
+    let window = this.windows.get(usernameKey);
+    if (window === undefined || window.resetAt <= now) {
+      window = { count: 0, resetAt: now + this.windowMs };
+      setBounded(this.windows, usernameKey, window, this.maxEntries);
     }
-    return entry.count >= this.maxFailures ? entry.resetAt - now : 0;
-  }
-
-  recordFailure(username: string, now = Date.now()): void {
-    const key = username.toLowerCase();
-    const entry = this.failures.get(key);
-    if (entry && entry.resetAt > now) {
-      entry.count += 1;
-      return;
-    }
-    if (this.failures.size >= this.maxEntries) {
-      const oldest = this.failures.keys().next();
-      if (!oldest.done) this.failures.delete(oldest.value);
-    }
-    this.failures.set(key, { count: 1, resetAt: now + this.windowMs });
-  }
-
-  recordSuccess(username: string): void {
-    this.failures.delete(username.toLowerCase());
+    if (window.count >= this.maxAttempts) return { ok: false, retryAfterMs: window.resetAt - now };
+    window.count += 1;
+    const reserved = window;
+    return {
+      ok: true,
+      settle: async (success) => {
+        // Only the window this attempt was counted in is cleared; a later one (the old one ran out meanwhile) stays.
+        if (success && this.windows.get(usernameKey) === reserved) this.windows.delete(usernameKey);
+      },
+    };
   }
 }

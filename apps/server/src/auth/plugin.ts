@@ -46,8 +46,8 @@ export function bearerToken(header: string | undefined): string | undefined {
 const unauthorized = () => new AppError('UNAUTHORIZED', 'A valid access token is required');
 
 /**
- * JWT sessions, HS256 only (no `alg: none`, no algorithm confusion). A token stops working when it expires or when
- * its user is deleted.
+ * JWT sessions, HS256 only (no `alg: none`, no algorithm confusion), with `exp` and `sub` required. A token stops
+ * working when it expires or when its user is deleted.
  *
  * Every request carries the same token many times over, so a verified token is remembered until it expires
  * (`VerifiedTokenCache`), and the user behind it is looked up through the `UserCache`, which caches
@@ -58,7 +58,8 @@ export const authPlugin = fp<AuthOptions>(
     await app.register(fastifyJwt, {
       secret,
       sign: { algorithm: 'HS256', expiresIn: expiresInSeconds },
-      verify: { algorithms: ['HS256'] },
+      // A token without `exp` would be valid forever: refused, like one without a subject.
+      verify: { algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] },
     });
 
     const verified = new VerifiedTokenCache(tokenCacheSize);

@@ -12,8 +12,8 @@ export interface VerifiedToken {
  *
  * An entry answers only while its token has not expired (the same `now <= exp` bound fast-jwt applies, so a
  * cached token is refused at exactly the moment a freshly verified one would be). Only tokens with a numeric
- * `exp` and no `nbf` are stored (the server signs exactly those), so nothing cached can outlive its token or
- * depend on a not-before time. Bounded: past `maxEntries`, the oldest entry goes. Only tokens signed with the
+ * `exp` are accepted at all, and only those without `nbf` are stored (the server signs exactly those), so nothing
+ * cached can outlive its token or depend on a not-before time. Bounded: past `maxEntries`, the oldest entry goes. Only tokens signed with the
  * server's secret get in, so the cache cannot be filled by an attacker without that secret.
  */
 export class VerifiedTokenCache {
@@ -34,15 +34,14 @@ export class VerifiedTokenCache {
     return undefined;
   }
 
-  /** Stores a verified payload when it can be cached safely; the entry to use either way (undefined: no `sub`). */
+  /**
+   * Stores a verified payload when it can be cached safely; the entry to use either way. Undefined — the token is
+   * refused — without a string `sub` or a finite `exp`: a token that never expires is not a session.
+   */
   remember(token: string, payload: { sub?: unknown; exp?: unknown; nbf?: unknown }): VerifiedToken | undefined {
-    if (typeof payload.sub !== 'string') return undefined;
-    // NaN without a numeric `exp`, as `payload.exp * 1000` always gave (such a token is never cached).
-    const expiresAt = typeof payload.exp === 'number' ? payload.exp * 1000 : Number.NaN;
-    const entry = { sub: payload.sub, expiresAt };
-    if (Number.isFinite(expiresAt) && payload.nbf === undefined) {
-      setBounded(this.entries, token, entry, this.maxEntries);
-    }
+    if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) return undefined;
+    const entry = { sub: payload.sub, expiresAt: payload.exp * 1000 };
+    if (payload.nbf === undefined) setBounded(this.entries, token, entry, this.maxEntries);
     return entry;
   }
 }

@@ -1,8 +1,9 @@
 import { ErrorBody, LoginBody, LoginResponse, RegisterBody, UserDto } from '@parley/protocol';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { loginThrottleKey } from '../auth/login-throttle.js';
 import { AppError } from '../http/errors.js';
 
-/** `POST /auth/register`, `POST /auth/login`. Both behind a per-IP limit; failed logins also per username. */
+/** `POST /auth/register`, `POST /auth/login`. Both behind a per-IP limit; logins also per username (reserved before the password is verified). */
 export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { users, hasher, loginThrottle, metrics, config } = app.parley;
   const perIp = { max: config.rateLimits.authPerMinutePerIp, timeWindow: 60_000 };
@@ -44,22 +45,22 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { username, password } = request.body;
-      const retryAfterMs = loginThrottle.retryAfterMs(username);
-      if (retryAfterMs > 0) {
+      const attempt = await loginThrottle.reserve(loginThrottleKey(username));
+      if (!attempt.ok) {
         metrics.loginAttempts.inc({ result: 'throttled' });
-        reply.header('retry-after', Math.ceil(retryAfterMs / 1000));
+        reply.header('retry-after', Math.ceil(attempt.retryAfterMs / 1000));
         throw new AppError('RATE_LIMITED', 'Too many failed logins for this username; try again later');
       }
       const user = await users.findByUsername(username);
       const started = performance.now();
       const valid = await hasher.verify(user?.passwordHash, password);
       metrics.argon2Seconds.observe({ op: 'verify' }, (performance.now() - started) / 1000);
-      if (!user || !valid) {
-        loginThrottle.recordFailure(username);
+      const success = user !== undefined && valid;
+      await attempt.settle(success);
+      if (!success) {
         metrics.loginAttempts.inc({ result: 'failure' });
         throw new AppError('INVALID_CREDENTIALS', 'Wrong username or password');
       }
-      loginThrottle.recordSuccess(username);
       metrics.loginAttempts.inc({ result: 'success' });
       const accessToken = await reply.jwtSign({ sub: user.id });
       const expiresAt = new Date(Date.now() + config.jwtExpiresInSeconds * 1000).toISOString();

@@ -1,6 +1,9 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 import { errorBody } from '../http/errors.js';
+
+/** Wrong `/metrics` tokens one IP may try per minute. */
+const METRICS_GUESSES_PER_MINUTE = 10;
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -26,11 +29,14 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
 
   const token = config.metricsToken;
   if (token === null) return;
-  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics (bearer METRICS_TOKEN)' } }, async (request, reply) => {
+  const authorised = (request: FastifyRequest): boolean => {
     const auth = request.headers.authorization ?? '';
-    if (!auth.startsWith('Bearer ') || !sameSecret(auth.slice(7), token)) {
-      return reply.code(401).send(errorBody('UNAUTHORIZED', 'A valid metrics token is required'));
-    }
+    return auth.startsWith('Bearer ') && sameSecret(auth.slice(7), token);
+  };
+  // Wrong tokens are limited per IP; the right one is never counted, so guessing cannot lock the scraper out.
+  const guesses = { max: METRICS_GUESSES_PER_MINUTE, timeWindow: 60_000, allowList: authorised };
+  app.get('/metrics', { config: { rateLimit: guesses }, schema: { tags: ['operations'], summary: 'Prometheus metrics (bearer METRICS_TOKEN)' } }, async (request, reply) => {
+    if (!authorised(request)) return reply.code(401).send(errorBody('UNAUTHORIZED', 'A valid metrics token is required'));
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
 import { bearerToken } from '../auth/plugin.js';
 import { AppError, errorBody } from '../http/errors.js';
+import { upgradeOriginCheck } from '../http/origin.js';
 import type { PublicUser } from '../store/types.js';
 import type { Connection } from './hub.js';
 import { AccountWatch } from './account-watch.js';
@@ -157,7 +158,7 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
     socket.on('pong', () => {
       conn.alive = true;
     });
-    socket.on('error', (err) => app.log.debug({ ...where, err }, 'socket error'));
+    // Socket errors are logged by the plugin's errorHandler (socket-errors.ts), by what caused them.
     let registered: Promise<boolean> = Promise.resolve(false);
     socket.on('close', (code) => {
       clearTimeout(expiry);
@@ -194,6 +195,7 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
     });
   };
 
+  const originAllowed = upgradeOriginCheck(config.corsOrigins);
   const route = (instance: FastifyInstance, url: string) =>
     instance.get(
       url,
@@ -201,6 +203,7 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
         websocket: true,
         schema: { hide: true },
         preValidation: async (request, reply) => {
+          if (!originAllowed(request)) return reply.code(403).send(errorBody('FORBIDDEN', 'WebSocket connections from this origin are not allowed'));
           const token = tokenOf(request);
           const session = token === undefined ? undefined : await app.userFromToken(token);
           if (!session) return reply.code(401).send(errorBody('UNAUTHORIZED', 'A valid access token is required'));

@@ -127,10 +127,10 @@ const contentType = fc.constantFrom(
 const body = fc.oneof(
   fc.jsonValue().map((v) => JSON.stringify(v) ?? ''),
   fc.constantFrom(
-    '{"__proto__":{"polluted":"yes"},"username":"proto_user","password":"password123"}',
-    '{"constructor":{"prototype":{"polluted":"yes"}},"username":"ctor_user","password":"password123"}',
-    '{"username":"__proto__","password":"password123"}',
-    '{"username":"constructor","password":"password123"}',
+    '{"__proto__":{"polluted":"yes"},"username":"proto_user","password":"password-1234"}',
+    '{"constructor":{"prototype":{"polluted":"yes"}},"username":"ctor_user","password":"password-1234"}',
+    '{"username":"__proto__","password":"password-1234"}',
+    '{"username":"constructor","password":"password-1234"}',
     '{"calleeId":{"__proto__":{"polluted":"yes"}}}',
     '{"calleeId":"00000000-0000-4000-8000-000000000000","connectionId":{"$gt":""}}',
     '{"username":{"$ne":null},"password":{"$ne":null}}',

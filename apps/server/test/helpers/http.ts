@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { TestServer } from './server.js';
 
 export interface Reply<T = unknown> {
@@ -39,7 +40,7 @@ let counter = 0;
 export async function createUser(server: TestServer, name?: string): Promise<TestUser> {
   counter += 1;
   const username = name ?? `user${counter}_${Math.random().toString(36).slice(2, 8)}`;
-  const password = `pw-${Math.random().toString(36).slice(2)}-secret`;
+  const password = `pw-${randomBytes(8).toString('hex')}-secret`;
   const registered = await request(server, 'POST', '/auth/register', { body: { username, password } });
   if (registered.status !== 201) throw new Error(`register failed: ${registered.status} ${JSON.stringify(registered.body)}`);
   const login = await request(server, 'POST', '/auth/login', { body: { username, password } });

@@ -18,7 +18,7 @@ export function forgeToken(options: {
   return `${head}.${createHmac(hash, options.secret ?? randomBytes(32).toString('hex')).update(head).digest('base64url')}`;
 }
 
-export type BadTokenKind = 'none' | 'garbage' | 'expired' | 'other-secret' | 'alg-none' | 'alg-hs512' | 'no-subject' | 'deleted-user';
+export type BadTokenKind = 'none' | 'garbage' | 'expired' | 'other-secret' | 'alg-none' | 'alg-hs512' | 'no-subject' | 'no-expiry' | 'deleted-user';
 
 /**
  * Every way a token can be wrong, for a user `sub` on a server signing with `secret`. `deleted-user` is a valid
@@ -36,6 +36,8 @@ export function badTokens(secret: string, sub: string, deletedSub: string): Reco
     // Right secret, wrong algorithm: the server pins HS256.
     'alg-hs512': forgeToken({ payload: live, secret, alg: 'HS512' }),
     'no-subject': forgeToken({ payload: { iat: now, exp: now + 3600 }, secret }),
+    // Signed with the right secret, for a real user, but never expiring.
+    'no-expiry': forgeToken({ payload: { sub, iat: now }, secret }),
     'deleted-user': forgeToken({ payload: { sub: deletedSub, iat: now, exp: now + 3600 }, secret }),
   };
 }

@@ -28,7 +28,7 @@ function protectedRoutes(callId: string, calleeId: string): { method: string; pa
  * answer is checked for what it must not reveal.
  */
 async function scene() {
-  const server = await startServer({ METRICS_TOKEN, TURN_URLS: 'turn:127.0.0.1:3478', TURN_SECRET: 'turn-secret-for-tests' });
+  const server = await startServer({ METRICS_TOKEN, TURN_URLS: 'turn:127.0.0.1:3478', TURN_SECRET: 'turn-secret-for-access-tests-0123456789' });
   const [alice, bob, eve, ghost] = await Promise.all([createUser(server), createUser(server), createUser(server), createUser(server)]);
   const [aliceWs, bobWs] = await Promise.all([connect(server, alice), connect(server, bob)]);
   const callId = await connectCall(server, alice, aliceWs, bob, bobWs);
@@ -41,7 +41,7 @@ async function scene() {
 
 /** What an unauthorised answer may never contain: other users' names and ids, the live call's id, secrets. */
 function secretsOf(s: Awaited<ReturnType<typeof scene>>): string[] {
-  return [s.alice.username, s.bob.username, s.ghost.username, s.alice.id, s.bob.id, s.callId, s.server.config.jwtSecret, 'turn-secret-for-tests'];
+  return [s.alice.username, s.bob.username, s.ghost.username, s.alice.id, s.bob.id, s.callId, s.server.config.jwtSecret, 'turn-secret-for-access-tests-0123456789'];
 }
 
 function expectNoLeak(text: string, secrets: string[]): void {
@@ -49,7 +49,7 @@ function expectNoLeak(text: string, secrets: string[]): void {
   expect(text).not.toMatch(/\bat [^\s]+ \(?[^\s]*:\d+:\d+\)?/); // no stack frames
 }
 
-const BAD_KINDS: BadTokenKind[] = ['none', 'garbage', 'expired', 'other-secret', 'alg-none', 'alg-hs512', 'no-subject', 'deleted-user'];
+const BAD_KINDS: BadTokenKind[] = ['none', 'garbage', 'expired', 'other-secret', 'alg-none', 'alg-hs512', 'no-subject', 'no-expiry', 'deleted-user'];
 
 describe('REST routes with a bad token', () => {
   it('every protected route answers 401 UNAUTHORIZED to every kind of bad token, revealing nothing', async () => {

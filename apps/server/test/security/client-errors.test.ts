@@ -1,6 +1,10 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { CLOSE_CODES, LIMITS } from '@parley/protocol';
+import { sleep } from '../helpers/calls.js';
+import { createUser } from '../helpers/http.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { connect } from '../helpers/ws-client.js';
 
 /** Writes `bytes` on a fresh connection; everything the server sent until it closed the connection. */
 function exchange(server: TestServer, bytes: string): Promise<string> {
@@ -32,5 +36,28 @@ describe('bytes the HTTP parser cannot read', () => {
       expect(reply).toMatch(/^HTTP\/1\.1 (404|401) /);
       expect(reply).toMatch(/\r\n\r\n\{"error":\{"code":"(NOT_FOUND|UNAUTHORIZED)","message":"[^"]+"\}\}$/);
     }
+  });
+});
+
+describe('WebSocket frames a client got wrong', () => {
+  it('are logged at info as the client’s fault, without a stack, and still close the socket with 1007 / 1009', async () => {
+    const server = await startServer();
+    const alice = await createUser(server);
+    const invalidUtf8 = await connect(server, alice);
+    invalidUtf8.sendRaw(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]));
+    expect((await invalidUtf8.closed).code).toBe(CLOSE_CODES.INVALID_PAYLOAD);
+    const tooBig = await connect(server, alice);
+    tooBig.sendRaw('x'.repeat(LIMITS.maxFrameBytes + 1));
+    expect((await tooBig.closed).code).toBe(CLOSE_CODES.MESSAGE_TOO_BIG);
+    await sleep(100);
+
+    const lines = server.logs.map((line) => JSON.parse(line) as { level: number; msg?: string; code?: string; err?: unknown });
+    expect(lines.filter((line) => line.level >= 40)).toEqual([]);
+    const faults = lines.filter((line) => line.msg === 'WebSocket closed: the client sent an invalid frame');
+    expect(faults.map((line) => [line.level, line.code])).toEqual([
+      [30, 'WS_ERR_INVALID_UTF8'],
+      [30, 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'],
+    ]);
+    expect(server.logs.join('')).not.toContain('"stack"');
   });
 });

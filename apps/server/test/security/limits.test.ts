@@ -83,6 +83,37 @@ describe('client IP', () => {
     }
     expect(statuses).toEqual([401, 401, 429, 429]);
   });
+
+  const loginVia = (server: TestServer, forwardedFor: string, localAddress: string) =>
+    rawRequest(server.baseUrl, {
+      method: 'POST',
+      path: '/api/v1/auth/login',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+      body: JSON.stringify({ username: 'nobody', password: 'wrong-password' }),
+      localAddress,
+    }).then(statusOf);
+
+  it('comes from X-Forwarded-For behind a TRUST_PROXY proxy: two clients get two buckets', async () => {
+    const server = await startServer({ AUTH_RATE_LIMIT_PER_MINUTE: '2', LOGIN_FAILURES_PER_USERNAME: '1000', TRUST_PROXY: '127.0.0.1' });
+    const first = [];
+    const second = [];
+    for (let i = 0; i < 3; i += 1) {
+      first.push(await loginVia(server, '198.51.100.1', '127.0.0.1'));
+      second.push(await loginVia(server, '203.0.113.7, 198.51.100.2', '127.0.0.1'));
+    }
+    expect(first).toEqual([401, 401, 429]);
+    expect(second).toEqual([401, 401, 429]);
+    // A client that is not the proxy cannot choose its address by sending the header itself.
+    const direct = [];
+    for (let i = 0; i < 3; i += 1) direct.push(await loginVia(server, `198.51.100.${10 + i}`, '127.0.0.2'));
+    expect(direct).toEqual([401, 401, 429]);
+  });
+
+  it('ignores X-Forwarded-For without TRUST_PROXY, even from the proxy’s address: everyone shares one bucket', async () => {
+    const server = await startServer({ AUTH_RATE_LIMIT_PER_MINUTE: '2', LOGIN_FAILURES_PER_USERNAME: '1000' });
+    const statuses = [await loginVia(server, '198.51.100.1', '127.0.0.1'), await loginVia(server, '198.51.100.2', '127.0.0.1'), await loginVia(server, '198.51.100.3', '127.0.0.1')];
+    expect(statuses).toEqual([401, 401, 429]);
+  });
 });
 
 describe('failed logins per username (LOGIN_FAILURES_PER_USERNAME)', () => {
@@ -93,6 +124,65 @@ describe('failed logins per username (LOGIN_FAILURES_PER_USERNAME)', () => {
     expect(statusOf(await login(server, alice.username, 'wrong-password', '127.0.0.5'))).toBe(401);
     expect(statusOf(await login(server, alice.username, alice.password, '127.0.0.6'))).toBe(429);
     expect(statusOf(await login(server, bob.username, bob.password))).toBe(200);
+  });
+});
+
+/** How many argon2 verifies actually ran, read from the server's own `parley_argon2_seconds` histogram. */
+async function verifiesRun(server: TestServer): Promise<number> {
+  const { values } = await server.app.parley.metrics.argon2Seconds.get();
+  return values.find((v) => v.metricName === 'parley_argon2_seconds_count' && v.labels['op'] === 'verify')?.value ?? 0;
+}
+
+describe('failed logins per username under concurrency', () => {
+  it('verifies at most the limit of parallel wrong guesses for one username: 90 at once → 10 verified, 80 refused', async () => {
+    const server = await startServer({ AUTH_RATE_LIMIT_PER_MINUTE: '100000' });
+    const user = await createUser(server);
+    const before = await verifiesRun(server);
+    const replies = await Promise.all(
+      Array.from({ length: 90 }, (_, i) => login(server, user.username, `wrong-password-${i}`, `127.0.1.${(i % 250) + 1}`)),
+    );
+    const statuses = replies.map(statusOf);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(80);
+    expect((await verifiesRun(server)) - before).toBe(10);
+  });
+
+  it('refuses the right password with 429 after 199 parallel wrong guesses from 199 addresses', async () => {
+    const server = await startServer({ AUTH_RATE_LIMIT_PER_MINUTE: '100000' });
+    const user = await createUser(server);
+    const guesses = await Promise.all(
+      Array.from({ length: 199 }, (_, i) => login(server, user.username, `wrong-password-${i}`, `127.0.2.${i + 1}`)),
+    );
+    expect(guesses.map(statusOf).filter((s) => s === 401)).toHaveLength(10);
+    expect(guesses.map(statusOf).filter((s) => s === 429)).toHaveLength(189);
+    const right = await login(server, user.username, user.password, '127.0.3.1');
+    expect(statusOf(right)).toBe(429);
+  });
+
+  it('gives the slot back on success: the right password resets the count', async () => {
+    const server = await startServer({ LOGIN_FAILURES_PER_USERNAME: '3' });
+    const user = await createUser(server);
+    for (let i = 0; i < 2; i += 1) expect(statusOf(await login(server, user.username, 'wrong-password'))).toBe(401);
+    expect(statusOf(await login(server, user.username, user.password))).toBe(200);
+    const again = await Promise.all(Array.from({ length: 5 }, () => login(server, user.username, 'wrong-password')));
+    expect(again.map(statusOf).sort()).toEqual([401, 401, 401, 429, 429]);
+  });
+});
+
+describe('GET /metrics with a wrong token', () => {
+  const METRICS_TOKEN = 'metrics-token-for-limit-tests-0123456789';
+  const scrape = (server: TestServer, token: string, localAddress = '127.0.0.1') =>
+    rawRequest(server.baseUrl, { method: 'GET', path: '/metrics', headers: { authorization: `Bearer ${token}` }, localAddress }).then(statusOf);
+
+  it('gets 10 guesses per minute per IP, then 429; the right token is never limited, other IPs keep their guesses', async () => {
+    const server = await startServer({ METRICS_TOKEN });
+    const guesses = [];
+    for (let i = 0; i < 12; i += 1) guesses.push(await scrape(server, `guess-${i}-${'x'.repeat(32)}`));
+    expect(guesses).toEqual([...Array<number>(10).fill(401), 429, 429]);
+    expect(await scrape(server, METRICS_TOKEN)).toBe(200);
+    expect(await scrape(server, 'another-guess', '127.0.0.11')).toBe(401);
+    passOneMinute();
+    expect(await scrape(server, 'a-guess-after-the-window')).toBe(401);
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { createUser, request } from '../helpers/http.js';
 import { startServer } from '../helpers/server.js';
 import { connect } from '../helpers/ws-client.js';
@@ -62,7 +63,7 @@ describe('secrets in logs and answers', () => {
 
     const logs = server.logs.join('');
     // The log is there and saw the query-string token (redacted): the checks below have something to look at.
-    expect(logs).toContain('/api/v1/ws?token=[REDACTED]');
+    expect(logs).toContain('/api/v1/ws?[REDACTED]');
     expect(logs).toContain('user logged in');
     const signature = user.token.split('.')[2]!;
     // Password hashes neither: argon2id encodings start with `$argon2`.
@@ -70,5 +71,40 @@ describe('secrets in logs and answers', () => {
       expect(logs).not.toContain(secret);
       for (const body of bodies) expect(body).not.toContain(secret);
     }
+  });
+});
+
+describe('tokens in query strings', () => {
+  /** Opens (or fails to open) a socket at `url`; resolves with 101 or the refusal's status. */
+  const upgrade = (url: string) =>
+    new Promise<number>((resolve) => {
+      const socket = new WebSocket(url);
+      socket.on('open', () => {
+        resolve(101);
+        socket.close();
+      });
+      socket.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      socket.on('error', () => resolve(0));
+    });
+
+  it('never reach the log, whatever the key looks like on the wire: %74oken, t%6Fken, TOKEN, access_token', async () => {
+    const server = await startServer();
+    const user = await createUser(server);
+    const ws = (path: string, query: string) => upgrade(`${server.baseUrl.replace('http', 'ws')}${path}?${query}=${user.token}`);
+    // Fastify decodes the keys, so the first two are `?token=` and open the socket.
+    expect(await ws('/api/v1/ws', '%74oken')).toBe(101);
+    expect(await ws('/ws', 't%6Fken')).toBe(101);
+    expect(await ws('/api/v1/ws', 'TOKEN')).toBe(401);
+    expect(await ws('/api/v1/ws', 'access_token')).toBe(401);
+    expect(await ws('/api/v1/ws', 'x=1&%74%6f%6b%65%6e')).toBe(101);
+    expect((await request(server, 'GET', `/users/me?token=${user.token}`, { token: user.token })).status).toBe(200);
+    await server.close({ removeData: false });
+    const logs = server.logs.join('');
+    expect(logs).not.toContain(user.token);
+    expect(logs).not.toContain(user.token.split('.')[2]!);
+    expect(logs).not.toContain(user.token.split('.')[1]!);
+    // The requests were logged (at info), their query strings were not.
+    expect(logs.match(/"url":"\/(api\/v1\/)?ws\?\[REDACTED\]"/g)).toHaveLength(5);
+    expect(logs).toContain('"url":"/api/v1/users/me?[REDACTED]"');
   });
 });

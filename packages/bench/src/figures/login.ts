@@ -27,7 +27,7 @@ async function argon2Metrics(baseUrl: string, token: string): Promise<Record<str
 
 export async function loginFigure(sizes: Sizes): Promise<FigureResult> {
   const seconds = sizes.quick ? 1 : 5;
-  const metricsToken = 'bench-metrics-token-0123456789';
+  const metricsToken = 'bench-metrics-token-0123456789-abcdef';
   const parley = await startParley({ seedUsers: 1, env: { METRICS_TOKEN: metricsToken } });
   const raw = spawnNode({ name: 'argon2-raw', script: 'src/baselines/argon2-raw.ts' });
   const prober = spawnNode({ name: 'prober', script: 'src/load/prober.ts' });
