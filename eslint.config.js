@@ -17,7 +17,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/config.ts', '**/config/**', 'e2e/**', 'packages/bench/**', 'packages/services/**', 'scripts/**', '**/*.config.ts', '**/test/**'],
+    files: ['**/config.ts', '**/config/**', 'e2e/**', 'packages/bench/**', 'packages/services/**', 'packages/cluster/**', 'scripts/**', '**/*.config.ts', '**/test/**'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
