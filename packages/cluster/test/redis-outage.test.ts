@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, Client, createUser, endpointOf, sleep, type Endpoint } from './helpers/clients.js';
+import { api, Client, createUser, endpointOf, sleep, type Endpoint, type User } from './helpers/clients.js';
 import { startCluster } from './helpers/setup.js';
 
 const readiness = async (node: { url: string }) => (await fetch(`${node.url}/readyz`)).status;
@@ -31,7 +31,7 @@ describe('Redis stopped for 5 s under load and restarted empty', () => {
 
   it('ends no call, answers /readyz 503 then 200 (/healthz 200 throughout), and presence and the directory recover', async () => {
     const PAIRS = 10;
-    const calls = [];
+    const calls: { alice: User; bob: User; aliceWs: Client; bobWs: Client; callId: string }[] = [];
     for (let i = 0; i < PAIRS; i += 1) {
       const a = at[i % 2]!;
       const b = at[(i + 1) % 2]!;
