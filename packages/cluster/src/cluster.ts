@@ -162,9 +162,8 @@ export class LocalCluster {
       JWT_SECRET: this.jwtSecret,
       METRICS_TOKEN,
       WEB_DIST_DIR: this.options.webDistDir ?? '',
-      // Loopback load from tests: the limits are about abuse, not about this.
-      AUTH_RATE_LIMIT_PER_MINUTE: '100000',
-      CALLS_RATE_LIMIT_PER_MINUTE: '100000',
+      // nginx forwards from loopback: the client's address is in X-Forwarded-For, and the proxy is not capped.
+      TRUST_PROXY: '127.0.0.1',
       ...this.options.env,
     } as Record<string, string>;
   }

@@ -22,6 +22,9 @@ export interface SoakSettings {
   fuzzRequests: number;
   crashPairs: number;
   slowConsumerMiB: number;
+  /** The cross-node load: pairs over `clusterNodes` nodes. */
+  clusterPairs: number;
+  clusterNodes: number;
   seed: number;
 }
 
@@ -41,6 +44,8 @@ export function soakSettings(env: Record<string, string | undefined> = process.e
     fuzzRequests: positive(env, 'SOAK_FUZZ_REQUESTS', 10_000),
     crashPairs: positive(env, 'SOAK_CRASH_PAIRS', 100),
     slowConsumerMiB: positive(env, 'SOAK_SLOW_CONSUMER_MIB', 300),
+    clusterPairs: positive(env, 'SOAK_CLUSTER_PAIRS', 250),
+    clusterNodes: positive(env, 'SOAK_CLUSTER_NODES', 3),
     seed: positive(env, 'SOAK_SEED', 20261126),
   };
 }

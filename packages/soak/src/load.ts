@@ -28,7 +28,25 @@ export interface LoadReport {
   failures: string[];
 }
 
-function percentile(values: number[], p: number): number {
+
+/** What a relay run's books must show: every owed message delivered once, in order, to the right pair. */
+export function relayFailures(relay: RelayStats): string[] {
+  const failures: string[] = [];
+  if (relay.lost > 0) failures.push(`${relay.lost} countable messages lost`);
+  if (relay.misrouted > 0) failures.push(`${relay.misrouted} messages misrouted`);
+  if (relay.duplicated > 0) failures.push(`${relay.duplicated} messages duplicated`);
+  if (relay.reordered > 0) failures.push(`${relay.reordered} messages out of order`);
+  if (relay.countable === 0) failures.push('no countable messages: the run measured nothing');
+  if (Object.keys(relay.unexpectedCloses).length > 0) failures.push(`unexpected closes ${JSON.stringify(relay.unexpectedCloses)}`);
+  if (Object.keys(relay.errors).length > 0) failures.push(`errors from the server ${JSON.stringify(relay.errors)}`);
+  if (Object.keys(relay.unexpectedMessages).length > 0) failures.push(`unexpected messages ${JSON.stringify(relay.unexpectedMessages)}`);
+  if (relay.invalidFrames > 0) failures.push(`${relay.invalidFrames} server frames failed the protocol`);
+  if (relay.reconnectFailures > 0) failures.push(`${relay.reconnectFailures} reconnects failed`);
+  if (relay.reconnects !== relay.drops) failures.push(`${relay.drops} drops but ${relay.reconnects} reconnects`);
+  return failures;
+}
+
+export function percentile(values: number[], p: number): number {
   if (values.length === 0) return 0;
   const sorted = Float64Array.from(values).sort();
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -121,17 +139,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     await sleep(2000);
     const end = await server.memoryAfterGc();
 
-    if (relay.lost > 0) failures.push(`${relay.lost} countable messages lost`);
-    if (relay.misrouted > 0) failures.push(`${relay.misrouted} messages misrouted`);
-    if (relay.duplicated > 0) failures.push(`${relay.duplicated} messages duplicated`);
-    if (relay.reordered > 0) failures.push(`${relay.reordered} messages out of order`);
-    if (relay.countable === 0) failures.push('no countable messages: the run measured nothing');
-    if (Object.keys(relay.unexpectedCloses).length > 0) failures.push(`unexpected closes ${JSON.stringify(relay.unexpectedCloses)}`);
-    if (Object.keys(relay.errors).length > 0) failures.push(`errors from the server ${JSON.stringify(relay.errors)}`);
-    if (Object.keys(relay.unexpectedMessages).length > 0) failures.push(`unexpected messages ${JSON.stringify(relay.unexpectedMessages)}`);
-    if (relay.invalidFrames > 0) failures.push(`${relay.invalidFrames} server frames failed the protocol`);
-    if (relay.reconnectFailures > 0) failures.push(`${relay.reconnectFailures} reconnects failed`);
-    if (relay.reconnects !== relay.drops) failures.push(`${relay.drops} drops but ${relay.reconnects} reconnects`);
+    failures.push(...relayFailures(relay));
     failures.push(...endings.wrong.slice(0, 20));
     if (end.rss > start.rss * 1.1) failures.push(`RSS after the run ${(end.rss / 2 ** 20).toFixed(1)} MiB is more than 10% above the start ${(start.rss / 2 ** 20).toFixed(1)} MiB`);
     if (end.heapUsed > start.heapUsed * 1.1) failures.push(`live heap after the run ${(end.heapUsed / 2 ** 20).toFixed(1)} MiB is more than 10% above the start ${(start.heapUsed / 2 ** 20).toFixed(1)} MiB`);

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { assertServerBuilt, soakSettings } from './config.js';
 import { runCrash } from './crash.js';
 import { runFuzz } from './fuzz.js';
+import { runClusterLoad } from './cluster-load.js';
 import { runLoad } from './load.js';
 import { allFailures, markdownReport, summaryTable, type SoakResults } from './report.js';
 import { stopAllServers } from './server-process.js';
@@ -28,6 +29,10 @@ async function main(): Promise<number> {
   const load = await runLoad({ pairs: settings.pairs, durationMs: settings.seconds * 1000 });
   console.log(`   ${load.relay.delivered} delivered, ${load.relay.lost} lost; ${load.failures.length} failures`);
 
+  step(`cluster load: ${settings.clusterPairs} pairs over ${settings.clusterNodes} nodes for ${settings.seconds} s`);
+  const cluster = await runClusterLoad({ pairs: settings.clusterPairs, nodes: settings.clusterNodes, durationMs: settings.seconds * 1000 });
+  console.log(`   ${cluster.relay.delivered} delivered, ${cluster.relay.lost} lost; ${cluster.failures.length} failures`);
+
   step(`crash: kill -9 under ${settings.crashPairs} pairs`);
   const crash = await runCrash({ pairs: settings.crashPairs, loadMs: 5000 });
   console.log(`   ${crash.registrationsAcknowledged} registrations acknowledged, ${crash.registrationsMissingAfterRestart} missing; ${crash.failures.length} failures`);
@@ -47,6 +52,7 @@ async function main(): Promise<number> {
     settings: { ...settings },
     fuzz,
     load,
+    cluster,
     crash,
     slow,
     shutdown,

@@ -95,6 +95,10 @@ export interface RelayStats {
 export interface EngineOptions {
   apiUrl: string;
   wsUrl: string;
+  /**
+   * Where a side connects (first time: `reconnect` false) — across the nodes of a cluster, say; `wsUrl` when absent.
+   */
+  wsUrlFor?: (side: Side, reconnect: boolean) => string;
   candidateIntervalMs?: number;
   inFlightMs?: number;
   /** Reconnect after an unexpected close (a crashed server): the web client's behaviour. */
@@ -156,7 +160,7 @@ export class PairEngine {
   }
 
   async connectAll(concurrency = 50): Promise<void> {
-    await mapLimit(this.sides, concurrency, async (side) => this.attach(side, await SignalingClient.connect(this.options.wsUrl, side.account.token)));
+    await mapLimit(this.sides, concurrency, async (side) => this.attach(side, await SignalingClient.connect(this.wsUrl(side, false), side.account.token)));
   }
 
   /** Resolves when `side` receives a message matching `match` (registered before the action that causes it). */
@@ -285,6 +289,10 @@ export class PairEngine {
 
   // ---------- connections ----------
 
+  private wsUrl(side: Side, reconnect: boolean): string {
+    return this.options.wsUrlFor?.(side, reconnect) ?? this.options.wsUrl;
+  }
+
   attach(side: Side, client: SignalingClient): void {
     side.client = client;
     client.onMessage((m) => this.onMessage(side, client, m));
@@ -383,7 +391,7 @@ export class PairEngine {
     side.reconnecting = true;
     try {
       if (afterMs > 0) await sleep(afterMs);
-      const { client, attempts } = await connectWithBackoff(this.options.wsUrl, side.account.token);
+      const { client, attempts } = await connectWithBackoff(this.wsUrl(side, true), side.account.token);
       this.stats.reconnects += 1;
       this.stats.reconnectAttempts += attempts;
       this.stats.maxReconnectAttempts = Math.max(this.stats.maxReconnectAttempts, attempts);

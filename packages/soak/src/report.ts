@@ -1,3 +1,4 @@
+import type { ClusterLoadReport } from './cluster-load.js';
 import type { CrashReport } from './crash.js';
 import type { FuzzReport } from './fuzz.js';
 import type { LoadReport } from './load.js';
@@ -12,6 +13,7 @@ export interface SoakResults {
   settings: Record<string, number>;
   fuzz: FuzzReport;
   load: LoadReport;
+  cluster: ClusterLoadReport;
   crash: CrashReport;
   slow: SlowConsumerReport;
   shutdown: ShutdownReport;
@@ -28,7 +30,8 @@ const verdict = (failures: string[]) => (failures.length === 0 ? 'pass' : `FAIL 
 
 /** The summary table, as Markdown (printed to the terminal as is). */
 export function summaryTable(r: SoakResults): string {
-  const { fuzz, load, crash, slow, shutdown } = r;
+  const { fuzz, load, cluster, crash, slow, shutdown } = r;
+  const across = cluster.relay;
   const relay = load.relay;
   const faults = relay.drops + 1 /* kill -9 */ + 1 /* SIGTERM */ + 1 /* frozen reader */;
   const rows: [string, string, string][] = [
@@ -43,6 +46,8 @@ export function summaryTable(r: SoakResults): string {
     ['Not owed (peer away / in flight at a fault)', `${n(relay.sentWhilePeerAway)} / ${n(relay.inFlightAtFault)}`, ''],
     ['Relay latency', `p50 ${load.latencyMs.p50.toFixed(1)} ms, p99 ${load.latencyMs.p99.toFixed(1)} ms, max ${load.latencyMs.max.toFixed(0)} ms`, ''],
     ['Calls ended (load)', counts(load.endings.byReason), load.endings.wrong.length === 0 ? 'all as expected' : `${load.endings.wrong.length} wrong`],
+    ['Load across a cluster', `${n(cluster.pairs)} pairs over ${cluster.nodes} nodes (PostgreSQL + Redis), ${cluster.crossNodeCalls} calls with their sides on different nodes; ${across.drops} drops, ${cluster.movedToAnotherNode} came back on another node`, verdict(cluster.failures)],
+    ['Cross-node messages', `${n(across.delivered)}/${n(across.countable)} owed delivered; lost ${across.lost}, misrouted ${across.misrouted}, duplicated ${across.duplicated}, out of order ${across.reordered}; p50 ${cluster.latencyMs.p50.toFixed(1)} ms, p99 ${cluster.latencyMs.p99.toFixed(1)} ms`, across.lost + across.misrouted + across.duplicated + across.reordered === 0 ? 'pass' : 'FAIL'],
     ['Faults injected', `${relay.drops} connection drops, 1 kill -9, 1 SIGTERM, 1 frozen reader`, `${faults} total`],
     ['Reconnects', `${relay.reconnects} after drops; ${crash.reconnects} after the crash (max ${crash.maxReconnectAttempts} attempts)`, ''],
     ['Server RSS (load)', `start ${MiB(load.rss.start)}, with clients ${MiB(load.rss.afterSetup)}, peak ${MiB(load.rss.peak)}, after ${MiB(load.rss.after)} (${pct(load.rss.after, load.rss.start)})`, load.rss.after <= load.rss.start * 1.1 ? 'within 10%' : 'FAIL'],
@@ -63,6 +68,7 @@ export function allFailures(r: SoakResults): string[] {
   return [
     ...r.fuzz.failures.map((f) => `fuzz: ${f}`),
     ...r.load.failures.map((f) => `load: ${f}`),
+    ...r.cluster.failures.map((f) => `cluster load: ${f}`),
     ...r.crash.failures.map((f) => `crash: ${f}`),
     ...r.slow.failures.map((f) => `slow consumer: ${f}`),
     ...r.shutdown.failures.map((f) => `shutdown: ${f}`),

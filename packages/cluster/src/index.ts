@@ -1,0 +1,1 @@
+export { LocalCluster, METRICS_TOKEN, NodeProcess, serverScript, type ClusterOptions } from './cluster.js';
