@@ -28,6 +28,10 @@ export interface ClusterOptions {
   ports?: { nginx: number; firstNode: number; postgres: number; redis: number };
   /** Serve the built SPA from every node. */
   webDistDir?: string;
+  /** Every process in a group of its own, so Ctrl-C reaches only the caller, which stops them in order. */
+  ownProcessGroups?: boolean;
+  /** The secret every node signs tokens with (kept by the local cluster so sessions survive a restart). */
+  jwtSecret?: string;
   log?: (line: string) => void;
 }
 
@@ -110,7 +114,7 @@ export const METRICS_TOKEN = 'cluster-metrics-token-0123456789abcdef';
  */
 export class LocalCluster {
   readonly nodes: NodeProcess[] = [];
-  readonly jwtSecret = randomBytes(36).toString('base64url');
+  readonly jwtSecret: string;
   private nodeCount = 0;
 
   private constructor(
@@ -119,7 +123,9 @@ export class LocalCluster {
     readonly redis: RedisServer,
     private readonly flags: string[],
     public nginx: NginxServer | null = null,
-  ) {}
+  ) {
+    this.jwtSecret = options.jwtSecret ?? randomBytes(36).toString('base64url');
+  }
 
   static async start(options: ClusterOptions): Promise<LocalCluster> {
     mkdirSync(options.dir, { recursive: true });
@@ -128,8 +134,9 @@ export class LocalCluster {
       durable: options.durable ?? false,
       ...(options.ports ? { port: options.ports.postgres } : {}),
       ...(options.log ? { log: options.log } : {}),
+      ownProcessGroup: options.ownProcessGroups ?? false,
     });
-    const redis = await startRedis({ dir: join(options.dir, 'redis'), ...(options.ports ? { port: options.ports.redis } : {}) });
+    const redis = await startRedis({ dir: join(options.dir, 'redis'), ...(options.ports ? { port: options.ports.redis } : {}), ownProcessGroup: options.ownProcessGroups ?? false });
     const cluster = new LocalCluster(options, postgres, redis, await productionFlags());
     try {
       // One node first: it applies the migrations; the others find them applied.
@@ -140,6 +147,7 @@ export class LocalCluster {
           dir: join(options.dir, 'nginx'),
           upstreams: cluster.nodes.map((n) => ({ host: '127.0.0.1', port: n.port })),
           ...(options.ports ? { port: options.ports.nginx } : {}),
+          ownProcessGroup: options.ownProcessGroups ?? false,
         });
       }
     } catch (error) {
@@ -174,7 +182,7 @@ export class LocalCluster {
     const port = this.options.ports ? this.options.ports.firstNode + index : await freePort();
     const name = `node-${index + 1}`;
     const logFile = join(this.options.dir, `${name}.log`);
-    const node = new NodeProcess(name, port, () => new ServiceProcess(name, process.execPath, [...this.flags, serverScript], logFile, { env: { ...this.nodeEnv(port), ...env } }));
+    const node = new NodeProcess(name, port, () => new ServiceProcess(name, process.execPath, [...this.flags, serverScript], logFile, { env: { ...this.nodeEnv(port), ...env }, ownProcessGroup: this.options.ownProcessGroups ?? false }));
     this.nodes.push(node);
     await node.ready();
     return node;
@@ -186,9 +194,10 @@ export class LocalCluster {
     return node;
   }
 
-  async stop(): Promise<void> {
+  /** Stops everything: the nodes killed (tests), or drained with SIGTERM first (`graceful`). */
+  async stop(options: { graceful?: boolean } = {}): Promise<void> {
     await this.nginx?.stop();
-    await Promise.all(this.nodes.map((node) => node.process.stop('SIGKILL', 5_000)));
+    await Promise.all(this.nodes.map((node) => node.process.stop(options.graceful ? 'SIGTERM' : 'SIGKILL', 15_000)));
     await this.redis.stop();
     await this.postgres.stop();
   }

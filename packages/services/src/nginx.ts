@@ -85,13 +85,13 @@ ${indent(parleyServerBlock(`127.0.0.1:${port}`, upstreams))}
 }
 
 /** nginx as the load balancer in front of `upstreams`, on 127.0.0.1 (`port`, or a free one). */
-export async function startNginx(options: { dir: string; upstreams: readonly Upstream[]; port?: number }): Promise<NginxServer> {
+export async function startNginx(options: { dir: string; upstreams: readonly Upstream[]; port?: number; ownProcessGroup?: boolean }): Promise<NginxServer> {
   const dir = resolve(options.dir);
   mkdirSync(join(dir, 'tmp'), { recursive: true });
   const port = options.port ?? (await freePort());
   const conf = join(dir, 'nginx.conf');
   writeFileSync(conf, configFile(dir, port, options.upstreams));
-  const proc = new ServiceProcess('nginx', nginxBinary(), ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], join(dir, 'nginx.out'));
+  const proc = new ServiceProcess('nginx', nginxBinary(), ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], join(dir, 'nginx.out'), { ownProcessGroup: options.ownProcessGroup ?? false });
   await waitUntil(`nginx on port ${port}`, () => accepts(port), 10_000, () => proc.failure());
   return { port, url: `http://127.0.0.1:${port}`, process: proc, stop: () => proc.stop('SIGQUIT') };
 }

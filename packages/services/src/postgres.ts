@@ -64,7 +64,7 @@ function run(binary: string, args: string[]): void {
  * 127.0.0.1 only, trust authentication for the `parley` role, a `parley` database. `durable: false` (tests) turns
  * off fsync for speed. The systemwide service, if any, is never touched.
  */
-export async function startPostgres(options: { dir: string; port?: number; durable?: boolean; log?: (line: string) => void }): Promise<PostgresServer> {
+export async function startPostgres(options: { dir: string; port?: number; durable?: boolean; log?: (line: string) => void; ownProcessGroup?: boolean }): Promise<PostgresServer> {
   const bin = postgresBinDir();
   const dir = resolve(options.dir);
   const data = join(dir, 'data');
@@ -86,7 +86,7 @@ export async function startPostgres(options: { dir: string; port?: number; durab
   if (!options.durable) settings.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   const [command, argv] = asServiceUser(join(bin, 'postgres'), ['-D', data, '-p', String(port), ...settings]);
   const logFile = join(dir, 'postgres.log');
-  const proc = new ServiceProcess('postgres', command, argv, logFile);
+  const proc = new ServiceProcess('postgres', command, argv, logFile, { ownProcessGroup: options.ownProcessGroup ?? false });
   const ready = () => spawnSync(join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port)]).status === 0;
   await waitUntil(`postgres on port ${port}`, async () => ready(), 30_000, () => proc.failure());
   const psql = (database: string, sql: string) => run(join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'parley', '-d', database, '-v', 'ON_ERROR_STOP=1', '-qc', sql]);

@@ -13,10 +13,12 @@ export class ServiceProcess {
     command: string,
     args: readonly string[],
     readonly logFile: string,
-    options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+    options: { cwd?: string; env?: NodeJS.ProcessEnv; ownProcessGroup?: boolean } = {},
   ) {
     const log = openSync(logFile, 'a');
-    this.child = spawn(command, args, { stdio: ['ignore', log, log], cwd: options.cwd, env: options.env ?? process.env });
+    // In a process group of its own, Ctrl-C in the terminal reaches only the parent, which then stops its services
+    // in order (a service that got the terminal's signal too would take the parent's as a second, "now!", one).
+    this.child = spawn(command, args, { stdio: ['ignore', log, log], cwd: options.cwd, env: options.env ?? process.env, detached: options.ownProcessGroup ?? false });
     closeSync(log);
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {

@@ -23,13 +23,13 @@ export function redisBinary(): string {
  * A Redis of its own on 127.0.0.1, persisting nothing (`--save ''`, no append-only file), its log in `dir`.
  * The systemwide service, if any, is never touched.
  */
-export async function startRedis(options: { dir: string; port?: number }): Promise<RedisServer> {
+export async function startRedis(options: { dir: string; port?: number; ownProcessGroup?: boolean }): Promise<RedisServer> {
   mkdirSync(options.dir, { recursive: true });
   const port = options.port ?? (await freePort());
   const binary = redisBinary();
   let current: ServiceProcess | undefined;
   const launch = async () => {
-    current = new ServiceProcess('redis-server', binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', options.dir, '--daemonize', 'no'], join(options.dir, 'redis.log'));
+    current = new ServiceProcess('redis-server', binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', options.dir, '--daemonize', 'no'], join(options.dir, 'redis.log'), { ownProcessGroup: options.ownProcessGroup ?? false });
     const proc = current;
     await waitUntil(`redis-server on port ${port}`, () => accepts(port), 10_000, () => proc.failure());
   };
