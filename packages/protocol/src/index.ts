@@ -1,3 +1,4 @@
+export * from './backoff.js';
 export * from './constants.js';
 export * from './rest.js';
 export * from './ws.js';

@@ -1,8 +1,7 @@
+import { badTokens, discoverRoutes, routesFromTree, runHttpFuzz } from '@parley/testkit';
 import { describe, expect, it } from 'vitest';
-import { discoverRoutes, routesFromTree, runHttpFuzz } from '../helpers/fuzz-http.js';
 import { createUser, request } from '../helpers/http.js';
 import { startServer } from '../helpers/server.js';
-import { badTokens } from '../helpers/tokens.js';
 
 describe('HTTP fuzzing', () => {
   it('finds every route the server has (so the fuzzer and `pnpm soak` miss none)', async () => {
