@@ -147,6 +147,7 @@ const en = {
   'error.RATE_LIMITED': 'Too many attempts. Wait a minute and try again.',
   'error.INTERNAL_ERROR': 'Something went wrong on the server. Try again.',
   'error.NETWORK': 'Cannot reach the server. Check your connection.',
+  'error.INVALID_RESPONSE': 'The server sent an answer the app does not understand. Reload the page and try again.',
   'error.UNKNOWN': 'Something went wrong. Try again.',
 } as const;
 
@@ -294,6 +295,7 @@ const ru: Dictionary = {
   'error.RATE_LIMITED': 'Слишком много попыток. Подождите минуту.',
   'error.INTERNAL_ERROR': 'На сервере что-то пошло не так. Попробуйте ещё раз.',
   'error.NETWORK': 'Сервер недоступен. Проверьте подключение.',
+  'error.INVALID_RESPONSE': 'Сервер прислал ответ, который приложение не понимает. Обновите страницу и попробуйте снова.',
   'error.UNKNOWN': 'Что-то пошло не так. Попробуйте ещё раз.',
 };
 
