@@ -20,7 +20,7 @@ test.describe('accounts', () => {
     await page.reload();
     await expect(page.getByRole('button', { name: 'Log in' })).toBeVisible();
 
-    await login(page, { id: '', username, password });
+    await login(page, { username, password });
   });
 
   test('a wrong password and a taken username are explained', async ({ page, newUser }) => {

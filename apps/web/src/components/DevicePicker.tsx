@@ -1,5 +1,5 @@
 import { useT } from '../i18n';
-import { A11Y } from '../i18n/a11y';
+import { useA11y } from '../i18n/a11y';
 import { selectDevice } from '../rtc/callController';
 import type { DeviceOption } from '../rtc/media';
 import { useCallStore } from '../stores/call';
@@ -43,12 +43,13 @@ function DeviceSelect({
 
 export function DevicePicker() {
   const t = useT();
+  const a11y = useA11y();
   const devices = useCallStore((s) => s.devices);
   const selected = useCallStore((s) => s.selectedDevices);
   return (
     <div className="device-picker card">
-      <DeviceSelect kind="video" options={devices.video} value={selected.video} label={t('call.camera')} a11yLabel={A11Y.camera} />
-      <DeviceSelect kind="audio" options={devices.audio} value={selected.audio} label={t('call.microphone')} a11yLabel={A11Y.microphone} />
+      <DeviceSelect kind="video" options={devices.video} value={selected.video} label={t('call.camera')} a11yLabel={a11y.camera} />
+      <DeviceSelect kind="audio" options={devices.audio} value={selected.audio} label={t('call.microphone')} a11yLabel={a11y.microphone} />
     </div>
   );
 }

@@ -1,5 +1,5 @@
 import { useT } from '../i18n';
-import { A11Y } from '../i18n/a11y';
+import { useA11y } from '../i18n/a11y';
 import { logout, useSessionStore } from '../stores/session';
 import { Avatar } from './Avatar';
 import { Icon } from './Icon';
@@ -9,6 +9,7 @@ export type Tab = 'people' | 'history';
 
 export function Header({ tab, onTab }: { tab: Tab; onTab: (tab: Tab) => void }) {
   const t = useT();
+  const a11y = useA11y();
   const user = useSessionStore((s) => (s.status === 'authenticated' ? s.user : null));
   return (
     <header className="app-header">
@@ -16,11 +17,11 @@ export function Header({ tab, onTab }: { tab: Tab; onTab: (tab: Tab) => void }) 
         <span className="brand-mark" aria-hidden="true" />
         <span>{t('app.name')}</span>
       </div>
-      <nav className="tabs" aria-label="Main">
+      <nav className="tabs" aria-label={a11y.mainNav}>
         <button
           type="button"
           className="tab"
-          aria-label={A11Y.people}
+          aria-label={a11y.people}
           aria-current={tab === 'people' ? 'page' : undefined}
           onClick={() => onTab('people')}
         >
@@ -29,7 +30,7 @@ export function Header({ tab, onTab }: { tab: Tab; onTab: (tab: Tab) => void }) 
         <button
           type="button"
           className="tab"
-          aria-label={A11Y.history}
+          aria-label={a11y.history}
           aria-current={tab === 'history' ? 'page' : undefined}
           onClick={() => onTab('history')}
         >
@@ -44,7 +45,7 @@ export function Header({ tab, onTab }: { tab: Tab; onTab: (tab: Tab) => void }) 
             <span className="me-name">{user.username}</span>
           </span>
         )}
-        <button type="button" className="btn btn-ghost btn-sm" aria-label={A11Y.logOut} onClick={() => void logout()}>
+        <button type="button" className="btn btn-ghost btn-sm" aria-label={a11y.logOut} onClick={() => void logout()}>
           <Icon name="logout" size={16} />
           <span className="hide-narrow">{t('header.logout')}</span>
         </button>

@@ -3,8 +3,8 @@
  * language is typed `Record<MessageKey, string>`, so a key missing (or misspelt) in one language fails `tsc`.
  * Placeholders are `{name}`; `test/i18n/dictionary.test.ts` checks every language uses the same placeholders.
  *
- * Accessible names that end-to-end tests select by ("Call bob", "Accept", "Hang up", …) are not here: they stay in
- * English in every language (see `a11y.ts`), while the visible text comes from this dictionary.
+ * Accessible names come from here too, in every language (`a11y.ts` says which key names which control): mostly the
+ * visible text, and the `a11y.*` keys for controls that show none.
  */
 const en = {
   'app.name': 'Parley',
@@ -12,6 +12,14 @@ const en = {
   'app.loading': 'Loading…',
 
   'lang.label': 'Language',
+
+  'a11y.mainNav': 'Main',
+  'a11y.filterUsers': 'Filter users',
+  'a11y.call': 'Call {name}',
+  'a11y.callControls': 'Call controls',
+  'a11y.callDuration': 'Call duration',
+  'a11y.remoteVideo': 'Remote video',
+  'a11y.localVideo': 'Your camera',
 
   'auth.title': 'Welcome to Parley',
   'auth.subtitle': 'Log in, or create an account in one step.',
@@ -160,6 +168,14 @@ const ru: Dictionary = {
   'app.loading': 'Загрузка…',
 
   'lang.label': 'Язык',
+
+  'a11y.mainNav': 'Основное меню',
+  'a11y.filterUsers': 'Поиск людей',
+  'a11y.call': 'Позвонить {name}',
+  'a11y.callControls': 'Управление звонком',
+  'a11y.callDuration': 'Длительность звонка',
+  'a11y.remoteVideo': 'Видео собеседника',
+  'a11y.localVideo': 'Ваша камера',
 
   'auth.title': 'Добро пожаловать в Parley',
   'auth.subtitle': 'Войдите или создайте аккаунт в один шаг.',

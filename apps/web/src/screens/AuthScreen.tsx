@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { useT, type MessageKey } from '../i18n';
-import { A11Y } from '../i18n/a11y';
+import { useA11y } from '../i18n/a11y';
 import { errorText } from '../i18n/errors';
 import { login, register, useSessionStore } from '../stores/session';
 
@@ -21,6 +21,7 @@ async function validateNew(username: string, password: string): Promise<MessageK
 
 export function AuthScreen() {
   const t = useT();
+  const a11y = useA11y();
   const expired = useSessionStore((s) => s.status === 'anonymous' && s.expired);
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -81,7 +82,7 @@ export function AuthScreen() {
           <label htmlFor={usernameId}>{t('auth.username')}</label>
           <input
             id={usernameId}
-            aria-label={A11Y.username}
+            aria-label={a11y.username}
             name="username"
             autoComplete="username"
             autoCapitalize="none"
@@ -96,7 +97,7 @@ export function AuthScreen() {
           <label htmlFor={passwordId}>{t('auth.password')}</label>
           <input
             id={passwordId}
-            aria-label={A11Y.password}
+            aria-label={a11y.password}
             name="password"
             type="password"
             autoComplete="current-password"
@@ -111,13 +112,13 @@ export function AuthScreen() {
           </p>
         )}
         <div className="auth-actions">
-          <button type="submit" className="btn btn-primary btn-block" aria-label={A11Y.logIn} disabled={busy !== null}>
+          <button type="submit" className="btn btn-primary btn-block" aria-label={a11y.logIn} disabled={busy !== null}>
             {busy === 'login' ? t('auth.working') : t('auth.login')}
           </button>
           <button
             type="button"
             className="btn btn-secondary btn-block"
-            aria-label={A11Y.createAccount}
+            aria-label={a11y.createAccount}
             disabled={busy !== null}
             onClick={() => void run('register')}
           >
