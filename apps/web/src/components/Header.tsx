@@ -1,4 +1,4 @@
-import { useT } from '../i18n';
+import { useT, type MessageKey } from '../i18n';
 import { useA11y } from '../i18n/a11y';
 import { logout, useSessionStore } from '../stores/session';
 import { Avatar } from './Avatar';
@@ -6,6 +6,12 @@ import { Icon } from './Icon';
 import { LanguageSwitch } from './LanguageSwitch';
 
 export type Tab = 'people' | 'history';
+
+/** The tabs in order, with their visible text; their accessible names are `a11y.people` / `a11y.history`. */
+const TABS: readonly { tab: Tab; text: MessageKey }[] = [
+  { tab: 'people', text: 'nav.contacts' },
+  { tab: 'history', text: 'nav.history' },
+];
 
 export function Header({ tab, onTab }: { tab: Tab; onTab: (tab: Tab) => void }) {
   const t = useT();
@@ -15,27 +21,21 @@ export function Header({ tab, onTab }: { tab: Tab; onTab: (tab: Tab) => void }) 
     <header className="app-header">
       <div className="brand">
         <span className="brand-mark" aria-hidden="true" />
-        <span>{t('app.name')}</span>
+        <span className="brand-name">{t('app.name')}</span>
       </div>
       <nav className="tabs" aria-label={a11y.mainNav}>
-        <button
-          type="button"
-          className="tab"
-          aria-label={a11y.people}
-          aria-current={tab === 'people' ? 'page' : undefined}
-          onClick={() => onTab('people')}
-        >
-          {t('nav.contacts')}
-        </button>
-        <button
-          type="button"
-          className="tab"
-          aria-label={a11y.history}
-          aria-current={tab === 'history' ? 'page' : undefined}
-          onClick={() => onTab('history')}
-        >
-          {t('nav.history')}
-        </button>
+        {TABS.map((item) => (
+          <button
+            key={item.tab}
+            type="button"
+            className="tab"
+            aria-label={a11y[item.tab]}
+            aria-current={tab === item.tab ? 'page' : undefined}
+            onClick={() => onTab(item.tab)}
+          >
+            {t(item.text)}
+          </button>
+        ))}
       </nav>
       <div className="header-end">
         <LanguageSwitch />
@@ -45,7 +45,7 @@ export function Header({ tab, onTab }: { tab: Tab; onTab: (tab: Tab) => void }) 
             <span className="me-name">{user.username}</span>
           </span>
         )}
-        <button type="button" className="btn btn-ghost btn-sm" aria-label={a11y.logOut} onClick={() => void logout()}>
+        <button type="button" className="btn btn-ghost btn-sm" aria-label={a11y.logOut} title={t('header.logout')} onClick={() => void logout()}>
           <Icon name="logout" size={16} />
           <span className="hide-narrow">{t('header.logout')}</span>
         </button>

@@ -8,8 +8,6 @@ import { translate, useLanguageStore, type Translate } from './index';
  * The end-to-end tests drive the app by these names, in English and in Russian.
  */
 const NAME_KEYS = {
-  username: 'auth.username',
-  password: 'auth.password',
   logIn: 'auth.login',
   createAccount: 'auth.register',
   logOut: 'header.logout',

@@ -32,6 +32,10 @@ const en = {
   'auth.working': 'Please wait…',
   'auth.registered': 'Account created. Welcome, {name}!',
   'auth.sessionExpired': 'Your session has expired. Please log in again.',
+  'auth.usernameMissing': 'Enter your username.',
+  'auth.passwordMissing': 'Enter your password.',
+  'auth.offerRegister': 'New to Parley? Create an account with this username and password.',
+  'auth.registerAs': 'Create account “{name}”',
 
   'header.loggedInAs': 'Signed in as {name}',
   'header.logout': 'Log out',
@@ -188,6 +192,10 @@ const ru: Dictionary = {
   'auth.working': 'Подождите…',
   'auth.registered': 'Аккаунт создан. Добро пожаловать, {name}!',
   'auth.sessionExpired': 'Сеанс истёк. Войдите снова.',
+  'auth.usernameMissing': 'Введите имя пользователя.',
+  'auth.passwordMissing': 'Введите пароль.',
+  'auth.offerRegister': 'Впервые в Parley? Создайте аккаунт с этим именем и паролем.',
+  'auth.registerAs': 'Создать аккаунт «{name}»',
 
   'header.loggedInAs': 'Вы вошли как {name}',
   'header.logout': 'Выйти',

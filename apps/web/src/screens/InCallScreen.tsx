@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Avatar } from '../components/Avatar';
 import { CallTimer } from '../components/CallTimer';
-import { DevicePicker } from '../components/DevicePicker';
+import { DEVICE_PICKER_ID, DevicePicker } from '../components/DevicePicker';
 import { Icon, type IconName } from '../components/Icon';
 import { MediaIssueNotice } from '../components/MediaIssueNotice';
 import { QualityBadge } from '../components/QualityBadge';
@@ -123,7 +123,7 @@ export function InCallScreen() {
       </div>
 
       <MediaIssueNotice peerName={peer} />
-      {showDevices && <DevicePicker />}
+      {showDevices && <DevicePicker onClose={() => setShowDevices(false)} />}
 
       <div className="controls" role="toolbar" aria-label={a11y.callControls}>
         <ControlButton
@@ -155,6 +155,7 @@ export function InCallScreen() {
           className={`ctl ${showDevices ? 'ctl-active' : ''}`}
           aria-label={a11y.devices}
           aria-expanded={showDevices}
+          aria-controls={DEVICE_PICKER_ID}
           title={t('call.devices')}
           onClick={() => setShowDevices((v) => !v)}
         >
