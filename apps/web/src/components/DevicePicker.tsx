@@ -71,7 +71,7 @@ export function DevicePicker({ onClose }: { onClose: () => void }) {
   }, [onClose]);
 
   return (
-    <div id={DEVICE_PICKER_ID} className="device-picker card" role="group" aria-label={a11y.devices} data-testid="device-picker">
+    <div id={DEVICE_PICKER_ID} className="device-picker card" role="group" aria-label={a11y.devices}>
       <DeviceSelect kind="video" options={devices.video} value={selected.video} label={t('call.camera')} a11yLabel={a11y.camera} />
       <DeviceSelect kind="audio" options={devices.audio} value={selected.audio} label={t('call.microphone')} a11yLabel={a11y.microphone} />
     </div>
