@@ -1,10 +1,13 @@
 import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { NAMES, uiLanguageOf, type UiLanguage } from './names';
 import type { TestUser } from './users';
 
 export interface Tab {
   user: TestUser;
   context: BrowserContext;
   page: Page;
+  /** The language the UI speaks in this browser, which the helpers drive it by. */
+  lang: UiLanguage;
 }
 
 export interface OpenOptions {
@@ -16,9 +19,11 @@ export interface OpenOptions {
 
 /** A new browser context (its own storage, like another person's browser) for `user`, logged in through the UI. */
 export async function openAs(browser: Browser, baseURL: string, user: TestUser, options: OpenOptions = {}): Promise<Tab> {
+  const locale = options.locale ?? 'en-US';
+  const lang = uiLanguageOf(locale);
   const context = await browser.newContext({
     baseURL,
-    locale: options.locale ?? 'en-US',
+    locale,
     permissions: ['camera', 'microphone'],
     viewport: { width: 1280, height: 800 },
   });
@@ -30,8 +35,8 @@ export async function openAs(browser: Browser, baseURL: string, user: TestUser, 
   }
   const page = await context.newPage();
   forwardErrors(page, user.username);
-  await login(page, user);
-  return { user, context, page };
+  await login(page, user, lang);
+  return { user, context, page, lang };
 }
 
 /** Open another tab of the same browser (shares the login). */
@@ -48,26 +53,28 @@ function forwardErrors(page: Page, who: string): void {
   page.on('pageerror', (error) => console.log(`[${who}] pageerror: ${error.message}`));
 }
 
-export async function login(page: Page, user: TestUser): Promise<void> {
+/** Logs in through the login form, finding its fields and button by their names in `lang`. */
+export async function login(page: Page, user: Pick<TestUser, 'username' | 'password'>, lang: UiLanguage = 'en'): Promise<void> {
+  const names = NAMES[lang];
   await page.goto('/');
-  await page.getByLabel('Username').fill(user.username);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByLabel(names.username, { exact: true }).fill(user.username);
+  await page.getByLabel(names.password, { exact: true }).fill(user.password);
+  await page.getByRole('button', { name: names.logIn, exact: true }).click();
   await expect(page.getByTestId('me')).toContainText(user.username);
 }
 
 /** The user row of `username` in the people list. */
-export function userRow(page: Page, username: string) {
-  return page.getByTestId('user-row').filter({ has: page.getByRole('button', { name: `Call ${username}` }) });
+export function userRow(page: Page, username: string, lang: UiLanguage = 'en') {
+  return page.getByTestId('user-row').filter({ has: page.getByRole('button', { name: NAMES[lang].call(username), exact: true }) });
 }
 
 export async function placeCall(caller: Tab, callee: Tab): Promise<void> {
-  await caller.page.getByRole('button', { name: `Call ${callee.user.username}` }).click();
+  await caller.page.getByRole('button', { name: NAMES[caller.lang].call(callee.user.username), exact: true }).click();
   await expect(caller.page.getByTestId('outgoing-call')).toBeVisible();
 }
 
-export function incomingDialog(page: Page) {
-  return page.getByRole('dialog', { name: 'Incoming call' });
+export function incomingDialog(page: Page, lang: UiLanguage = 'en') {
+  return page.getByRole('dialog', { name: NAMES[lang].incomingCall, exact: true });
 }
 
 export function endedNotice(page: Page) {
@@ -86,11 +93,11 @@ export async function closeAll(...tabs: Tab[]): Promise<void> {
 export async function connectCall(caller: Tab, callee: Tab, label = ''): Promise<{ callerMs: number; calleeMs: number }> {
   const { waitForRemoteVideo } = await import('./media');
   await placeCall(caller, callee);
-  const dialog = incomingDialog(callee.page);
+  const dialog = incomingDialog(callee.page, callee.lang);
   await expect(dialog).toBeVisible();
   await expect(dialog).toContainText(caller.user.username);
   const started = Date.now();
-  await dialog.getByRole('button', { name: 'Accept' }).click();
+  await dialog.getByRole('button', { name: NAMES[callee.lang].accept, exact: true }).click();
   const [callerMs, calleeMs] = await Promise.all([
     waitForRemoteVideo(caller.page).then(() => Date.now() - started),
     waitForRemoteVideo(callee.page).then(() => Date.now() - started),

@@ -1,5 +1,6 @@
 import { expect } from '@playwright/test';
 import { endedNotice, incomingDialog, placeCall, userRow, type Tab } from './app';
+import { NAMES } from './names';
 
 /** What each side reads when the call's media cannot connect (apps/web/src/i18n/dictionary.ts `ended.mediaFailed`). */
 export const MEDIA_FAILED = {
@@ -20,10 +21,10 @@ export async function expectMediaFailureOnBothSides(caller: Tab, callee: Tab, la
     });
   }
   await placeCall(caller, callee);
-  const dialog = incomingDialog(callee.page);
+  const dialog = incomingDialog(callee.page, callee.lang);
   await expect(dialog).toBeVisible();
   const accepted = Date.now();
-  await dialog.getByRole('button', { name: 'Accept' }).click();
+  await dialog.getByRole('button', { name: NAMES[callee.lang].accept, exact: true }).click();
 
   // The watchdog's bound is 12 s from the connection opening; allow for slow machines on top.
   await expect(endedNotice(caller.page)).toContainText(MEDIA_FAILED.en, { timeout: 20_000 });
@@ -34,12 +35,12 @@ export async function expectMediaFailureOnBothSides(caller: Tab, callee: Tab, la
 
   await expect(caller.page.getByTestId('in-call')).toBeHidden();
   await expect(callee.page.getByTestId('in-call')).toBeHidden();
-  await expect(userRow(caller.page, callee.user.username)).toBeVisible();
-  await expect(userRow(callee.page, caller.user.username)).toBeVisible();
+  await expect(userRow(caller.page, callee.user.username, caller.lang)).toBeVisible();
+  await expect(userRow(callee.page, caller.user.username, callee.lang)).toBeVisible();
   // Neither is still "in a call" on the server: a new call rings at once.
   await placeCall(callee, caller);
-  await expect(incomingDialog(caller.page)).toContainText(callee.user.username);
-  await incomingDialog(caller.page).getByRole('button', { name: 'Decline' }).click();
+  await expect(incomingDialog(caller.page, caller.lang)).toContainText(callee.user.username);
+  await incomingDialog(caller.page, caller.lang).getByRole('button', { name: NAMES[caller.lang].decline, exact: true }).click();
   await expect(endedNotice(callee.page)).toHaveAttribute('data-reason', 'rejected');
   return elapsed;
 }

@@ -20,23 +20,64 @@ test.describe('accounts', () => {
     await page.reload();
     await expect(page.getByRole('button', { name: 'Log in' })).toBeVisible();
 
-    await login(page, { id: '', username, password });
+    await login(page, { username, password });
   });
 
-  test('a wrong password and a taken username are explained', async ({ page, newUser }) => {
+  test('a wrong password and a taken username are explained, on the field they are about', async ({ page, newUser }) => {
     const user = await newUser('taken');
     await page.goto('/');
-    await page.getByLabel('Username').fill(user.username);
-    await page.getByLabel('Password').fill('not the password');
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await expect(page.getByRole('alert')).toHaveText('Wrong username or password.');
+    const username = page.getByLabel('Username', { exact: true });
+    await username.fill(user.username);
+    await page.getByLabel('Password', { exact: true }).fill('not the password');
+    await page.getByRole('button', { name: 'Log in', exact: true }).click();
+    await expect(page.getByRole('alert')).toContainText('Wrong username or password.');
 
-    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('button', { name: 'Create account', exact: true }).click();
     await expect(page.getByRole('alert')).toHaveText('That username is taken. Try another one.');
+    await expect(username).toHaveAttribute('aria-invalid', 'true');
+    await expect(username).toBeFocused();
 
-    await page.getByLabel('Username').fill('x');
-    await page.getByRole('button', { name: 'Create account' }).click();
+    await username.fill('x');
+    await page.getByRole('button', { name: 'Create account', exact: true }).click();
     await expect(page.getByRole('alert')).toContainText('3–32 characters');
+    await expect(username).toHaveAccessibleDescription(/3–32 characters/);
+  });
+
+  test('an unknown name at login is offered an account with what was typed', async ({ page }) => {
+    const name = uniqueName('fresh');
+    await page.goto('/');
+    await page.getByLabel('Username', { exact: true }).fill(name);
+    await page.getByLabel('Password', { exact: true }).fill('a good long password');
+    await page.getByRole('button', { name: 'Log in', exact: true }).click();
+    const problem = page.getByRole('alert');
+    await expect(problem).toContainText('Wrong username or password.');
+    await expect(problem).toContainText('New to Parley? Create an account with this username and password.');
+    await problem.getByRole('button', { name: `Create account “${name}”`, exact: true }).click();
+    await expect(page.getByTestId('me')).toContainText(name);
+  });
+
+  test('a short password when creating an account marks the password field', async ({ page }) => {
+    await page.goto('/');
+    const username = page.getByLabel('Username', { exact: true });
+    const password = page.getByLabel('Password', { exact: true });
+    await username.fill(uniqueName('short'));
+    await password.fill('short');
+    await page.getByRole('button', { name: 'Create account', exact: true }).click();
+    await expect(password).toHaveAttribute('aria-invalid', 'true');
+    await expect(password).toBeFocused();
+    await expect(password).toHaveAccessibleDescription(/^At least \d+ characters\.$/);
+    await expect(username).not.toHaveAttribute('aria-invalid', 'true');
+    await expect(page.getByRole('alert')).toHaveText(/^At least \d+ characters\.$/);
+    // Red, unlike a field that is fine.
+    const border = (field: typeof password) => field.evaluate((el) => getComputedStyle(el).borderColor);
+    expect(await border(password)).not.toBe(await border(username));
+
+    // An empty username at login is pointed at the same way.
+    await username.fill('');
+    await page.getByRole('button', { name: 'Log in', exact: true }).click();
+    await expect(username).toHaveAttribute('aria-invalid', 'true');
+    await expect(page.getByRole('alert')).toHaveText('Enter your username.');
+    await expect(password).not.toHaveAttribute('aria-invalid', 'true');
   });
 
   test('an expired or forged token sends you back to the login screen', async ({ page, newUser }) => {
@@ -72,6 +113,23 @@ test.describe('people list', () => {
     // Bob closes his browser: offline again.
     await bob.context.close();
     await expect(userRow(alice.page, bobUser.username).getByRole('img', { name: 'offline' })).toBeVisible();
+  });
+
+  test('a malformed answer from the server is said plainly, and the app keeps working', async ({ newUser, open }) => {
+    const alice = await newUser('alice');
+    const errors: string[] = [];
+    const tab = await open(alice);
+    tab.page.on('pageerror', (error) => errors.push(error.message));
+    // Something between the browser and the server answers the people list with the wrong shape.
+    await tab.page.route('**/api/v1/users', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: '{"users":[]}' }));
+    await tab.page.reload();
+    await expect(tab.page.getByRole('alert')).toHaveText('The server sent an answer the app does not understand. Reload the page and try again.');
+    await expect(tab.page.getByTestId('me')).toContainText(alice.username);
+    await tab.page.unroute('**/api/v1/users');
+    await tab.page.reload();
+    await expect(tab.page.getByRole('heading', { name: 'People' })).toBeVisible();
+    await expect(tab.page.getByRole('alert')).toHaveCount(0);
+    expect(errors).toEqual([]);
   });
 
   test('someone who registers later appears when they come online', async ({ newUser, open }) => {

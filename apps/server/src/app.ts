@@ -229,7 +229,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.setNotFoundHandler((request, reply) => {
     const isPage = request.method === 'GET' && !request.url.startsWith('/api/') && config.webDistDir !== null;
     if (isPage) return reply.header('cache-control', 'no-cache').sendFile('index.html');
-    return reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'Not found' } });
+    throw new AppError('NOT_FOUND', 'Not found');
   });
 
   // One process: calls left open by the previous run end now. A cluster node touches no other node's calls: it

@@ -1,4 +1,5 @@
 import { CLOSE_CODES } from '@parley/protocol';
+import { connect } from '@parley/testkit';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,6 @@ import { WebSocket } from 'ws';
 import { ACCOUNT_CHECK_MS } from '../src/signaling/account-watch.js';
 import { createUser, request } from './helpers/http.js';
 import { startServer } from './helpers/server.js';
-import { connect } from './helpers/ws-client.js';
 
 describe('sessions of a deleted account', () => {
   const dirs: string[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createUser, request } from './helpers/http.js';
-import { rawRequest } from './helpers/raw-http.js';
+import { rawRequest } from '@parley/testkit';
 import { startServer, type TestServer } from './helpers/server.js';
 
 describe('POST /auth/register', () => {

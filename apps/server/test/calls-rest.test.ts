@@ -1,8 +1,8 @@
+import { connect } from '@parley/testkit';
 import { describe, expect, it } from 'vitest';
 import { connectCall, ring } from './helpers/calls.js';
 import { createUser, request } from './helpers/http.js';
 import { startServer } from './helpers/server.js';
-import { connect } from './helpers/ws-client.js';
 
 describe('POST /calls', () => {
   it('answers 201 created and rings every connection of the callee', async () => {

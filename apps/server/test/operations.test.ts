@@ -1,3 +1,4 @@
+import { connect } from '@parley/testkit';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { connectCall } from './helpers/calls.js';
 import { createUser, request } from './helpers/http.js';
 import { startServer } from './helpers/server.js';
-import { connect } from './helpers/ws-client.js';
 
 describe('health', () => {
   it('GET /healthz answers ok and /readyz ready once migrated', async () => {

@@ -1,10 +1,10 @@
 import { CLOSE_CODES, LIMITS } from '@parley/protocol';
+import { connect } from '@parley/testkit';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { connectCall, ring, sleep } from './helpers/calls.js';
 import { createUser, request } from './helpers/http.js';
 import { startServer } from './helpers/server.js';
-import { connect } from './helpers/ws-client.js';
 
 const offer = (callId: string, sdp = 'v=0 offer') => ({ type: 'webrtc:offer' as const, payload: { callId, sdp } });
 

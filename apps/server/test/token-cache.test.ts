@@ -1,9 +1,9 @@
+import { forgeToken } from '@parley/testkit';
 import { describe, expect, it } from 'vitest';
 import { bearerToken } from '../src/auth/plugin.js';
 import { VerifiedTokenCache } from '../src/auth/token-cache.js';
 import { createUser, request } from './helpers/http.js';
 import { startServer } from './helpers/server.js';
-import { forgeToken } from './helpers/tokens.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

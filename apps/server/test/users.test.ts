@@ -1,7 +1,7 @@
+import { connect } from '@parley/testkit';
 import { describe, expect, it } from 'vitest';
 import { createUser, request } from './helpers/http.js';
 import { startServer } from './helpers/server.js';
-import { connect } from './helpers/ws-client.js';
 
 describe('GET /users/me', () => {
   it('answers 401 without a token', async () => {

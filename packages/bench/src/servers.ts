@@ -1,9 +1,11 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SqliteStore } from '@parley/server/dist/store/sqlite/store.js';
+import { PRODUCTION_NODE_FLAGS } from '@parley/server/launch';
+import { SqliteStore } from '@parley/server/store/sqlite';
+import { forgeToken } from '@parley/testkit';
 import { argon2, OWASP_PARAMS } from './argon2.js';
 import type { BenchUser } from './load/ws-load.js';
 import { benchDir, freePort, probePath, serverDir, spawnNode, waitFor, type Proc } from './proc.js';
@@ -29,15 +31,10 @@ export interface ParleyServer {
   stop(): Promise<void>;
 }
 
-function base64url(value: string | Buffer): string {
-  return Buffer.from(value).toString('base64url');
-}
-
-/** An HS256 access token exactly as the server issues them (`{ sub, iat, exp }`). */
-export function signToken(secret: string, sub: string, ttlSeconds = 12 * 3600): string {
+/** An HS256 access token exactly as the server issues them (`{ sub, iat, exp }`), signed with its secret. */
+function signToken(secret: string, sub: string, ttlSeconds = 12 * 3600): string {
   const now = Math.floor(Date.now() / 1000);
-  const head = `${base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${base64url(JSON.stringify({ sub, iat: now, exp: now + ttlSeconds }))}`;
-  return `${head}.${createHmac('sha256', secret).update(head).digest('base64url')}`;
+  return forgeToken({ payload: { sub, iat: now, exp: now + ttlSeconds }, secret });
 }
 
 /**
@@ -82,9 +79,11 @@ export interface ParleyOptions {
 
 /**
  * The Node flags `pnpm start` runs the server with (`PRODUCTION_NODE_FLAGS` of the build's `dist/launch.js`), so the
- * bench runs the server as `pnpm start` does, whichever build `root` is.
+ * bench runs the server as `pnpm start` does, whichever build `root` is. This workspace's server exports them; another
+ * build (`root`, to compare two) is a folder, not a package, so its launcher is loaded from there.
  */
-async function productionNodeFlags(root: string): Promise<string[]> {
+async function productionNodeFlags(root: string): Promise<readonly string[]> {
+  if (resolve(root) === serverDir) return PRODUCTION_NODE_FLAGS;
   const launch = (await import(pathToFileURL(join(root, 'dist/launch.js')).href)) as { PRODUCTION_NODE_FLAGS?: unknown };
   const flags = launch.PRODUCTION_NODE_FLAGS;
   if (!Array.isArray(flags) || !flags.every((flag) => typeof flag === 'string')) {

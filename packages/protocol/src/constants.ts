@@ -65,6 +65,10 @@ export const ERROR_CODES = [
   'CALL_ANSWERED_ELSEWHERE',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
+  /** The request did not arrive in full within the server's request timeout (408, from the HTTP parser). */
+  'REQUEST_TIMEOUT',
+  /** The request line and headers passed the HTTP parser's size limit (431). */
+  'HEADERS_TOO_LARGE',
   'RATE_LIMITED',
   'INTERNAL_ERROR',
 ] as const;

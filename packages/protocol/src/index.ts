@@ -1,3 +1,5 @@
+export * from './backoff.js';
 export * from './constants.js';
 export * from './rest.js';
+export * from './rest-check.js';
 export * from './ws.js';

@@ -1,6 +1,5 @@
 import Type, { type Static, type TSchema } from 'typebox';
-import { Compile } from 'typebox/compile';
-import Value from 'typebox/value';
+import { checker, firstError, type Checker } from './check.js';
 import { CALL_ENDED_REASONS, CALL_ROLES, ERROR_CODES, LIMITS, type ErrorCode } from './constants.js';
 import { Uuid } from './rest.js';
 
@@ -142,29 +141,6 @@ export type DecodeResult<M> =
   | { ok: true; message: M }
   | { ok: false; code: Extract<ErrorCode, 'INVALID_JSON' | 'UNKNOWN_MESSAGE_TYPE' | 'VALIDATION_FAILED'>; error: string; callId?: string };
 
-interface Checker<T> {
-  check(value: unknown): value is T;
-  errors(value: unknown): readonly { instancePath: string; message: string }[];
-}
-
-/**
- * Node compiles validators to code (the server's relay path is hot). Browsers run the SPA under a CSP without
- * `unsafe-eval`, so there the same schemas are interpreted: no `new Function`, no CSP violation. Built on first use.
- */
-function checker<T extends TSchema>(schema: T): () => Checker<Static<T>> {
-  let built: Checker<Static<T>> | undefined;
-  return () => {
-    if (built) return built;
-    if (typeof (globalThis as { document?: unknown }).document === 'undefined') {
-      const compiled = Compile(schema);
-      built = { check: (v): v is Static<T> => compiled.Check(v), errors: (v) => compiled.Errors(v) };
-    } else {
-      built = { check: (v): v is Static<T> => Value.Check(schema, v), errors: (v) => Value.Errors(schema, v) };
-    }
-    return built;
-  };
-}
-
 /** A message schema as `message()` builds it: an object whose `type` is a literal. */
 type MessageSchema = TSchema & { properties: { type: { const: string } } };
 
@@ -210,11 +186,6 @@ function decode<M>(text: string, checkers: ReadonlyMap<string, () => Checker<M>>
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function firstError(errors: readonly { instancePath: string; message: string }[]): string {
-  const first = errors[0];
-  return first ? `${first.instancePath || '/'} ${first.message}` : 'does not match the schema';
 }
 
 /** Parse and validate one client → server frame. Never throws. */

@@ -26,6 +26,10 @@ describe('decoders in a browser (strict CSP, no eval)', () => {
       ok: false,
       code: 'VALIDATION_FAILED',
     });
+    // REST answers are checked the same way.
+    const { checkRestAnswer } = await import('../src/rest-check.js');
+    expect(checkRestAnswer('LoginResponse', { accessToken: 'a.b.c', expiresAt: '2026-11-26T10:00:00.000Z' }).ok).toBe(true);
+    expect(checkRestAnswer('LoginResponse', { accessToken: 'a.b.c', expiresAt: 'soon' }).ok).toBe(false);
     expect(evaluated).toEqual([]);
   });
 });

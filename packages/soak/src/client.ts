@@ -1,7 +1,6 @@
-import { decodeServerMessage, type ClientMessage, type ServerMessage } from '@parley/protocol';
+// The browser client's reconnect policy (backoffDelay), so the soak's clients behave like real tabs after a crash.
+import { backoffDelay, decodeServerMessage, type ClientMessage, type ServerMessage } from '@parley/protocol';
 import WebSocket from 'ws';
-// The browser client's reconnect policy, so the soak's clients behave like real tabs after a crash.
-import { backoffDelay } from '../../../apps/web/src/signaling/backoff.js';
 import { sleep } from './api.js';
 
 /**
@@ -112,7 +111,7 @@ export class SignalingClient {
 }
 
 /**
- * Reconnects exactly as the web client does: its own capped, jittered backoff table (apps/web), until `deadline`.
+ * Reconnects exactly as the web client does: the same capped, jittered backoff table (`backoffDelay`), until `deadline`.
  */
 export async function connectWithBackoff(wsUrl: string, token: string, { deadline = Date.now() + 30_000 }: { deadline?: number } = {}): Promise<{ client: SignalingClient; attempts: number }> {
   for (let attempt = 1; ; attempt += 1) {

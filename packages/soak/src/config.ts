@@ -1,17 +1,21 @@
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
-/** The repository root, wherever the soak is started from. */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const require = createRequire(import.meta.url);
 
-/** The real, built server: `pnpm --filter @parley/protocol build && pnpm --filter @parley/server build`. */
-export const serverEntry = join(repoRoot, 'apps/server/dist/server.js');
+/**
+ * The real, built server: the entry script `@parley/server` exports as `./server` (its `dist/server.js`). Resolving
+ * it fails while the server is not built.
+ */
+export function serverEntry(): string {
+  try {
+    return require.resolve('@parley/server/server');
+  } catch {
+    throw new Error('@parley/server is not built: run `pnpm --filter @parley/protocol build && pnpm --filter @parley/server build` first');
+  }
+}
 
 export function assertServerBuilt(): void {
-  if (!existsSync(serverEntry)) {
-    throw new Error(`${serverEntry} is missing: run \`pnpm --filter @parley/protocol build && pnpm --filter @parley/server build\` first`);
-  }
+  serverEntry();
 }
 
 /** Sizes of the long run (`pnpm soak`); each can be overridden from the environment for a quicker look. */

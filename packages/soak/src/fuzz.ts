@@ -1,7 +1,5 @@
-// The fuzzers are the server's own CI fuzzers (apps/server/test/helpers), pointed at the built server here.
-import { discoverRoutes, runHttpFuzz, type HttpFuzzReport } from '../../../apps/server/test/helpers/fuzz-http.js';
-import { forgeToken } from '../../../apps/server/test/helpers/tokens.js';
-import { runWsFuzz, type WsFuzzReport } from '../../../apps/server/test/helpers/fuzz-ws.js';
+// The fuzzers are the server's own CI fuzzers (@parley/testkit), pointed at the built server here.
+import { discoverRoutes, forgeToken, runHttpFuzz, runWsFuzz, type HttpFuzzReport, type WsFuzzReport } from '@parley/testkit';
 import { createAccounts } from './api.js';
 import { PairEngine, type RelayStats } from './pairs.js';
 import { LOAD_ENV, mib, ServerProcess } from './server-process.js';

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { assertServerBuilt, serverEntry } from './config.js';
+import { serverEntry } from './config.js';
 
 /** Limits relaxed for load: the soak measures signaling, not the abuse limits (those have their own tests). */
 export const LOAD_ENV: Readonly<Record<string, string>> = {
@@ -49,7 +49,7 @@ export function freePort(): Promise<number> {
 
 const running = new Set<ServerProcess>();
 
-/** `node apps/server/dist/server.js` as a child process, production mode, on 127.0.0.1 with a temp database. */
+/** The built server (`@parley/server/server`) as a child process, production mode, on 127.0.0.1 with a temp database. */
 export class ServerProcess {
   readonly baseUrl: string;
   readonly apiUrl: string;
@@ -82,7 +82,7 @@ export class ServerProcess {
   }
 
   static async start(options: ServerOptions = {}): Promise<ServerProcess> {
-    assertServerBuilt();
+    const entry = serverEntry();
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'parley-soak-'));
     const port = options.port ?? (await freePort());
     const jwtSecret = options.jwtSecret ?? randomBytes(32).toString('hex');
@@ -97,7 +97,7 @@ export class ServerProcess {
       WEB_DIST_DIR: '',
       ...options.env,
     };
-    const args = options.inspect ? ['--inspect=127.0.0.1:0', serverEntry] : [serverEntry];
+    const args = options.inspect ? ['--inspect=127.0.0.1:0', entry] : [entry];
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const server = new ServerProcess(child, port, dataDir, jwtSecret, env, options.inspect ?? false);
     running.add(server);

@@ -8,11 +8,12 @@ import {
   EndCallResponse,
   ErrorBody,
   LIMITS,
+  UUID_PATTERN,
 } from '@parley/protocol';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../http/errors.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const UUID = new RegExp(UUID_PATTERN);
 
 /** A malformed id cannot name a call: 404, like an unknown one. */
 function callIdFrom(params: { id: string }): string {

@@ -1,10 +1,9 @@
 import { CLOSE_CODES } from '@parley/protocol';
+import { connect, FRAME_KINDS, runWsFuzz, type TestClient } from '@parley/testkit';
 import { describe, expect, it } from 'vitest';
 import { connectCall } from '../helpers/calls.js';
-import { FRAME_KINDS, runWsFuzz } from '../helpers/fuzz-ws.js';
 import { createUser, request } from '../helpers/http.js';
 import { startServer } from '../helpers/server.js';
-import { connect, type TestClient } from '../helpers/ws-client.js';
 
 /** Sends sequence-numbered candidates every `intervalMs` until stopped; the receiver checks them. */
 function trickle(from: TestClient, callId: string, tag: string, intervalMs: number) {

@@ -1,7 +1,7 @@
+import type { TestClient } from '@parley/testkit';
 import { expect } from 'vitest';
 import { request, type TestUser } from './http.js';
 import type { TestServer } from './server.js';
-import type { TestClient } from './ws-client.js';
 
 /** Caller places a call from `callerWs`; returns the call id once the callee's socket rang. */
 export async function ring(server: TestServer, caller: TestUser, callerWs: TestClient, callee: TestUser, calleeWs?: TestClient): Promise<string> {

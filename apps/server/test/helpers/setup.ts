@@ -1,6 +1,6 @@
+import { closeAllClients } from '@parley/testkit';
 import { afterEach } from 'vitest';
 import { stopAllServers } from './server.js';
-import { closeAllClients } from './ws-client.js';
 
 afterEach(async () => {
   closeAllClients();

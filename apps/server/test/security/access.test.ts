@@ -1,11 +1,10 @@
 import { CLIENT_MESSAGE_TYPES, type ClientMessageType } from '@parley/protocol';
+import { badTokens, connect, forgeToken, type BadTokenKind } from '@parley/testkit';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { connectCall, ring } from '../helpers/calls.js';
 import { createUser, request, type TestUser } from '../helpers/http.js';
 import { startServer } from '../helpers/server.js';
-import { badTokens, forgeToken, type BadTokenKind } from '../helpers/tokens.js';
-import { connect } from '../helpers/ws-client.js';
 
 const METRICS_TOKEN = 'metrics-token-for-access-tests-0123456789';
 

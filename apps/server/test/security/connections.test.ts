@@ -3,9 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { sleep } from '../helpers/calls.js';
 import { createUser } from '../helpers/http.js';
-import { rawRequest } from '../helpers/raw-http.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { connect } from '../helpers/ws-client.js';
+import { connect, rawRequest } from '@parley/testkit';
 
 interface HeldConnection {
   /** Resolves with the milliseconds from opening to the server closing the connection, and what it sent. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { connectCall, sleep } from '../helpers/calls.js';
 import { createUser } from '../helpers/http.js';
 import { startServer } from '../helpers/server.js';
-import { connect, type TestClient } from '../helpers/ws-client.js';
+import { connect, type TestClient } from '@parley/testkit';
 
 /** Every text frame `client` receives from now on, as the bytes that arrived. */
 function rawFrames(client: TestClient): string[] {

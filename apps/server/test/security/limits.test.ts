@@ -1,11 +1,10 @@
 import { CLOSE_CODES, LIMITS } from '@parley/protocol';
+import { connect, rawRequest } from '@parley/testkit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { connectCall, sleep } from '../helpers/calls.js';
 import { createUser, request } from '../helpers/http.js';
-import { rawRequest } from '../helpers/raw-http.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { connect } from '../helpers/ws-client.js';
 
 /** The fixed windows (60 s) are passed by moving the clock, not by waiting: only `Date` is faked. */
 function passOneMinute(): void {

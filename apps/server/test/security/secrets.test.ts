@@ -1,8 +1,8 @@
+import { connect } from '@parley/testkit';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createUser, request } from '../helpers/http.js';
 import { startServer } from '../helpers/server.js';
-import { connect } from '../helpers/ws-client.js';
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -1,39 +1,27 @@
-import type {
-  CallDto,
-  CallHistory,
-  CallHistoryQuery,
-  CreateCallBody,
-  CreateCallResponse,
-  EndCallResponse,
-  LoginBody,
-  LoginResponse,
-  RegisterBody,
-  RtcConfig,
-  UserDto,
-  UserList,
-} from '@parley/protocol';
+import type { CallHistoryQuery, CreateCallBody, LoginBody, RegisterBody } from '@parley/protocol';
 import { request } from './http';
 
-export { ApiError, asApiError, configureAuth } from './http';
+export { ApiError, asApiError, configureAuth, type ClientErrorCode } from './http';
 
+// Each request names the answer it expects (a key of the protocol's REST_ANSWERS): its type and its check.
 export const authApi = {
-  register: (body: RegisterBody) => request<UserDto>('POST', '/auth/register', { body, auth: false }),
-  login: (body: LoginBody) => request<LoginResponse>('POST', '/auth/login', { body, auth: false }),
+  register: (body: RegisterBody) => request('POST', '/auth/register', 'UserDto', { body, auth: false }),
+  login: (body: LoginBody) => request('POST', '/auth/login', 'LoginResponse', { body, auth: false }),
 };
 
 export const usersApi = {
-  me: (signal?: AbortSignal) => request<UserDto>('GET', '/users/me', { signal }),
-  list: (q?: string, signal?: AbortSignal) => request<UserList>('GET', '/users', { query: { q }, signal }),
+  me: (signal?: AbortSignal) => request('GET', '/users/me', 'UserDto', { signal }),
+  list: (q?: string, signal?: AbortSignal) => request('GET', '/users', 'UserList', { query: { q }, signal }),
 };
 
 export const callsApi = {
-  create: (body: CreateCallBody) => request<CreateCallResponse>('POST', '/calls', { body }),
-  get: (callId: string) => request<CallDto>('GET', `/calls/${encodeURIComponent(callId)}`),
-  end: (callId: string) => request<EndCallResponse>('POST', `/calls/${encodeURIComponent(callId)}/end`),
+  create: (body: CreateCallBody) => request('POST', '/calls', 'CreateCallResponse', { body }),
+  get: (callId: string) => request('GET', `/calls/${encodeURIComponent(callId)}`, 'CallDto'),
+  end: (callId: string) => request('POST', `/calls/${encodeURIComponent(callId)}/end`, 'EndCallResponse'),
   history: (query: CallHistoryQuery = {}) =>
-    request<CallHistory>('GET', '/calls', { query: { limit: query.limit, before: query.before } }),
+    request('GET', '/calls', 'CallHistory', { query: { limit: query.limit, before: query.before } }),
 };
 
 export const rtcApi = {
-  config: () => request<RtcConfig>('GET', '/rtc/config'),
+  config: () => request('GET', '/rtc/config', 'RtcConfig'),
 };

@@ -1,13 +1,19 @@
-import type { ErrorBody, ErrorCode } from '@parley/protocol';
+import type { checkRestAnswer, ErrorCode, RestAnswer, RestAnswerName } from '@parley/protocol';
 
 /** Base of every REST call: the SPA is served by the API server itself (or proxied by Vite in development). */
 export const API_BASE = '/api/v1';
 
-/** A failed request: the server's error code, or `NETWORK` when there was no answer at all. */
+/**
+ * Failures the client names itself: `NETWORK` when there was no answer at all, `INVALID_RESPONSE` when the answer
+ * is not what the API promises (not JSON, or a body its schema refuses) — say, a proxy's HTML error page.
+ */
+export type ClientErrorCode = 'NETWORK' | 'INVALID_RESPONSE';
+
+/** A failed request: the server's error code, or one of the client's own. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: ErrorCode | 'NETWORK',
+    readonly code: ErrorCode | ClientErrorCode,
     message: string,
     readonly callId?: string,
   ) {
@@ -34,12 +40,6 @@ export function configureAuth(next: AuthHooks): void {
   hooks = next;
 }
 
-function isErrorBody(value: unknown): value is ErrorBody {
-  if (typeof value !== 'object' || value === null || !('error' in value)) return false;
-  const error = (value as { error: unknown }).error;
-  return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string';
-}
-
 export interface RequestOptions {
   body?: unknown;
   /** Send the bearer token (default true). */
@@ -49,11 +49,36 @@ export interface RequestOptions {
 }
 
 /**
- * One JSON request to the API. Responses are typed with the protocol's DTOs; the server declares a response schema
- * for every route and serialises through it, so the body is trusted to match (WebSocket frames, which carry data
- * relayed from the other browser, are validated instead).
+ * The protocol's answer checker. The login screen's chunk does not carry the schemas (typebox is most of the
+ * protocol chunk), so they are loaded with the first answer; the logged-in app needs that chunk anyway.
  */
-export async function request<T>(method: 'GET' | 'POST', path: string, options: RequestOptions = {}): Promise<T> {
+async function loadChecker(): Promise<typeof checkRestAnswer> {
+  try {
+    return (await import('@parley/protocol')).checkRestAnswer;
+  } catch (error) {
+    throw new ApiError(0, 'NETWORK', `Could not load the answer checker: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/**
+ * One JSON request to the API. The answer is checked against the schema of the body `answer` names (errors against
+ * the error body), as WebSocket frames are: what the server promised is parsed, not cast, so a malformed answer
+ * becomes an `ApiError` (`INVALID_RESPONSE`) here rather than a crash somewhere in the UI.
+ */
+export async function request<N extends RestAnswerName>(
+  method: 'GET' | 'POST',
+  path: string,
+  answer: N,
+  options: RequestOptions = {},
+): Promise<RestAnswer<N>> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const token = options.auth === false ? null : hooks.token();
   if (token) headers['authorization'] = `Bearer ${token}`;
@@ -68,6 +93,7 @@ export async function request<T>(method: 'GET' | 'POST', path: string, options: 
   }
 
   let response: Response;
+  let text: string;
   try {
     response = await fetch(url, {
       method,
@@ -75,26 +101,25 @@ export async function request<T>(method: 'GET' | 'POST', path: string, options: 
       body: options.body === undefined ? null : JSON.stringify(options.body),
       signal: options.signal ?? null,
     });
+    text = await response.text();
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
     throw new ApiError(0, 'NETWORK', error instanceof Error ? error.message : 'Network error');
   }
 
-  const text = await response.text();
-  let body: unknown = undefined;
-  if (text) {
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-  }
+  const where = `${method} ${path}`;
+  const check = await loadChecker();
+  const body = parseJson(text);
   if (!response.ok) {
     if (response.status === 401 && token) hooks.onUnauthorized();
-    if (isErrorBody(body)) {
-      throw new ApiError(response.status, body.error.code, body.error.message, body.error.callId);
-    }
-    throw new ApiError(response.status, response.status >= 500 ? 'INTERNAL_ERROR' : 'NOT_FOUND', `HTTP ${response.status}`);
+    const error = body.ok ? check('ErrorBody', body.value) : null;
+    if (error?.ok) throw new ApiError(response.status, error.value.error.code, error.value.error.message, error.value.error.callId);
+    // No error body of ours: a proxy or gateway answered. A 5xx is still the server side's failure.
+    const code = response.status >= 500 ? 'INTERNAL_ERROR' : 'INVALID_RESPONSE';
+    throw new ApiError(response.status, code, `${where} answered HTTP ${response.status} without an error body`);
   }
-  return body as T;
+  if (!body.ok) throw new ApiError(response.status, 'INVALID_RESPONSE', `${where} answered ${response.status} with a body that is not JSON`);
+  const checked = check(answer, body.value);
+  if (!checked.ok) throw new ApiError(response.status, 'INVALID_RESPONSE', `${where} answered ${response.status} with ${checked.error}`);
+  return checked.value;
 }

@@ -1,8 +1,12 @@
+import { useEffect, useRef } from 'react';
 import { useT } from '../i18n';
-import { A11Y } from '../i18n/a11y';
+import { useA11y } from '../i18n/a11y';
 import { selectDevice } from '../rtc/callController';
 import type { DeviceOption } from '../rtc/media';
 import { useCallStore } from '../stores/call';
+
+/** The picker's element id, for the Devices button's `aria-controls`. */
+export const DEVICE_PICKER_ID = 'device-picker';
 
 function DeviceSelect({
   kind,
@@ -41,14 +45,35 @@ function DeviceSelect({
   );
 }
 
-export function DevicePicker() {
+/**
+ * The camera and microphone choice, shown under the video (never over it) while the Devices button is on. Escape
+ * closes it and gives the focus back to whatever opened it.
+ */
+export function DevicePicker({ onClose }: { onClose: () => void }) {
   const t = useT();
+  const a11y = useA11y();
   const devices = useCallStore((s) => s.devices);
   const selected = useCallStore((s) => s.selectedDevices);
+  const opener = useRef<HTMLElement | null>(null);
+
+  useEffect(() => {
+    opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+  }, []);
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape' || event.defaultPrevented) return;
+      event.preventDefault();
+      onClose();
+      opener.current?.focus();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [onClose]);
+
   return (
-    <div className="device-picker card">
-      <DeviceSelect kind="video" options={devices.video} value={selected.video} label={t('call.camera')} a11yLabel={A11Y.camera} />
-      <DeviceSelect kind="audio" options={devices.audio} value={selected.audio} label={t('call.microphone')} a11yLabel={A11Y.microphone} />
+    <div id={DEVICE_PICKER_ID} className="device-picker card" role="group" aria-label={a11y.devices}>
+      <DeviceSelect kind="video" options={devices.video} value={selected.video} label={t('call.camera')} a11yLabel={a11y.camera} />
+      <DeviceSelect kind="audio" options={devices.audio} value={selected.audio} label={t('call.microphone')} a11yLabel={a11y.microphone} />
     </div>
   );
 }

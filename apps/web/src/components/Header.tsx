@@ -1,5 +1,5 @@
-import { useT } from '../i18n';
-import { A11Y } from '../i18n/a11y';
+import { useT, type MessageKey } from '../i18n';
+import { useA11y } from '../i18n/a11y';
 import { logout, useSessionStore } from '../stores/session';
 import { Avatar } from './Avatar';
 import { Icon } from './Icon';
@@ -7,34 +7,35 @@ import { LanguageSwitch } from './LanguageSwitch';
 
 export type Tab = 'people' | 'history';
 
+/** The tabs in order, with their visible text; their accessible names are `a11y.people` / `a11y.history`. */
+const TABS: readonly { tab: Tab; text: MessageKey }[] = [
+  { tab: 'people', text: 'nav.contacts' },
+  { tab: 'history', text: 'nav.history' },
+];
+
 export function Header({ tab, onTab }: { tab: Tab; onTab: (tab: Tab) => void }) {
   const t = useT();
+  const a11y = useA11y();
   const user = useSessionStore((s) => (s.status === 'authenticated' ? s.user : null));
   return (
     <header className="app-header">
       <div className="brand">
         <span className="brand-mark" aria-hidden="true" />
-        <span>{t('app.name')}</span>
+        <span className="brand-name">{t('app.name')}</span>
       </div>
-      <nav className="tabs" aria-label="Main">
-        <button
-          type="button"
-          className="tab"
-          aria-label={A11Y.people}
-          aria-current={tab === 'people' ? 'page' : undefined}
-          onClick={() => onTab('people')}
-        >
-          {t('nav.contacts')}
-        </button>
-        <button
-          type="button"
-          className="tab"
-          aria-label={A11Y.history}
-          aria-current={tab === 'history' ? 'page' : undefined}
-          onClick={() => onTab('history')}
-        >
-          {t('nav.history')}
-        </button>
+      <nav className="tabs" aria-label={a11y.mainNav}>
+        {TABS.map((item) => (
+          <button
+            key={item.tab}
+            type="button"
+            className="tab"
+            aria-label={a11y[item.tab]}
+            aria-current={tab === item.tab ? 'page' : undefined}
+            onClick={() => onTab(item.tab)}
+          >
+            {t(item.text)}
+          </button>
+        ))}
       </nav>
       <div className="header-end">
         <LanguageSwitch />
@@ -44,7 +45,7 @@ export function Header({ tab, onTab }: { tab: Tab; onTab: (tab: Tab) => void }) 
             <span className="me-name">{user.username}</span>
           </span>
         )}
-        <button type="button" className="btn btn-ghost btn-sm" aria-label={A11Y.logOut} onClick={() => void logout()}>
+        <button type="button" className="btn btn-ghost btn-sm" aria-label={a11y.logOut} title={t('header.logout')} onClick={() => void logout()}>
           <Icon name="logout" size={16} />
           <span className="hide-narrow">{t('header.logout')}</span>
         </button>

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { t as translateNow, useT } from '../i18n';
-import { A11Y } from '../i18n/a11y';
+import { useA11y } from '../i18n/a11y';
 import { acceptCall, declineCall } from '../rtc/callController';
 import { useCallStore } from '../stores/call';
 import { Avatar } from './Avatar';
@@ -27,6 +27,7 @@ function useTitleFlash(callerName: string | null): void {
 
 export function IncomingCallDialog() {
   const t = useT();
+  const a11y = useA11y();
   const call = useCallStore((s) => s.call);
   const ringing = call.phase === 'incoming' ? call : null;
   const dialogRef = useRef<HTMLDialogElement>(null);
@@ -50,7 +51,7 @@ export function IncomingCallDialog() {
     <dialog
       ref={dialogRef}
       className="incoming card"
-      aria-label={A11Y.incomingCall}
+      aria-label={a11y.incomingCall}
       aria-describedby="incoming-from"
       data-testid="incoming-call"
       // Escape must not silently dismiss a ringing call; Decline is one Tab away.
@@ -64,11 +65,11 @@ export function IncomingCallDialog() {
         {t('incoming.from', { name: ringing.peer.username })}
       </h2>
       <div className="incoming-actions">
-        <button type="button" className="btn btn-danger btn-lg" aria-label={A11Y.decline} onClick={declineCall}>
+        <button type="button" className="btn btn-danger btn-lg" aria-label={a11y.decline} onClick={declineCall}>
           <Icon name="hangup" />
           {t('incoming.decline')}
         </button>
-        <button ref={acceptRef} type="button" className="btn btn-success btn-lg" aria-label={A11Y.accept} onClick={acceptCall}>
+        <button ref={acceptRef} type="button" className="btn btn-success btn-lg" aria-label={a11y.accept} onClick={acceptCall}>
           <Icon name="phone" />
           {t('incoming.accept')}
         </button>

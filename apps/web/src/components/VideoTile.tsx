@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import { A11Y } from '../i18n/a11y';
+import { useA11y } from '../i18n/a11y';
 import { useT } from '../i18n';
 import { Icon } from './Icon';
 
@@ -23,6 +23,7 @@ export function VideoTile({ stream, local = false, mirrored = false, label, test
   const ref = useRef<HTMLVideoElement>(null);
   const [soundBlocked, setSoundBlocked] = useState(false);
   const t = useT();
+  const a11y = useA11y();
 
   useEffect(() => {
     const video = ref.current;
@@ -63,7 +64,7 @@ export function VideoTile({ stream, local = false, mirrored = false, label, test
       {soundBlocked && (
         <div className="sound-blocked" role="status">
           <span>{t('call.audioBlocked')}</span>
-          <button type="button" className="btn btn-primary btn-sm" aria-label={A11Y.playSound} onClick={enableSound}>
+          <button type="button" className="btn btn-primary btn-sm" aria-label={a11y.playSound} onClick={enableSound}>
             <Icon name="speaker" size={16} />
             {t('call.enableSound')}
           </button>

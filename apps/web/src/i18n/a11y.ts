@@ -1,40 +1,72 @@
+import type { Quality } from '../rtc/quality';
+import type { Language, MessageKey } from './dictionary';
+import { translate, useLanguageStore, type Translate } from './index';
+
 /**
- * Accessible names that stay in English in every UI language, so that automated tests (and voice-control users
- * who learnt them) can rely on them. The visible text next to each control is translated.
+ * The dictionary key of each control's accessible name, so a screen reader speaks the UI language. Most are the
+ * control's visible text; `a11y.*` keys name what shows no text of its own (an icon button, a video, the timer).
+ * The end-to-end tests drive the app by these names, in English and in Russian.
  */
-export const A11Y = {
-  username: 'Username',
-  password: 'Password',
-  logIn: 'Log in',
-  createAccount: 'Create account',
-  logOut: 'Log out',
-  language: 'Language',
-  filterUsers: 'Filter users',
-  call: (username: string) => `Call ${username}`,
-  online: 'online',
-  offline: 'offline',
-  cancel: 'Cancel',
-  accept: 'Accept',
-  decline: 'Decline',
-  mute: 'Mute',
-  unmute: 'Unmute',
-  cameraOff: 'Turn camera off',
-  cameraOn: 'Turn camera on',
-  shareScreen: 'Share screen',
-  stopSharing: 'Stop sharing',
-  hangUp: 'Hang up',
-  devices: 'Devices',
-  camera: 'Camera',
-  microphone: 'Microphone',
-  dismiss: 'Dismiss',
-  playSound: 'Play sound',
-  refresh: 'Refresh',
-  loadMore: 'Show older calls',
-  people: 'People',
-  history: 'Recent calls',
-  incomingCall: 'Incoming call',
-  callDuration: 'Call duration',
-  quality: (level: string) => `Connection quality: ${level}`,
-  remoteVideo: 'Remote video',
-  localVideo: 'Your camera',
-} as const;
+const NAME_KEYS = {
+  logIn: 'auth.login',
+  createAccount: 'auth.register',
+  logOut: 'header.logout',
+  language: 'lang.label',
+  mainNav: 'a11y.mainNav',
+  filterUsers: 'a11y.filterUsers',
+  online: 'users.online',
+  offline: 'users.offline',
+  cancel: 'outgoing.cancel',
+  accept: 'incoming.accept',
+  decline: 'incoming.decline',
+  callControls: 'a11y.callControls',
+  mute: 'call.mute',
+  unmute: 'call.unmute',
+  cameraOff: 'call.cameraOff',
+  cameraOn: 'call.cameraOn',
+  shareScreen: 'call.shareScreen',
+  stopSharing: 'call.stopSharing',
+  hangUp: 'call.hangUp',
+  devices: 'call.devices',
+  camera: 'call.camera',
+  microphone: 'call.microphone',
+  dismiss: 'status.dismiss',
+  playSound: 'call.enableSound',
+  refresh: 'history.refresh',
+  loadMore: 'history.loadMore',
+  people: 'nav.contacts',
+  history: 'nav.history',
+  incomingCall: 'incoming.title',
+  callDuration: 'a11y.callDuration',
+  remoteVideo: 'a11y.remoteVideo',
+  localVideo: 'a11y.localVideo',
+} as const satisfies Record<string, MessageKey>;
+
+export type A11yNames = { readonly [Name in keyof typeof NAME_KEYS]: string } & {
+  /** The Call button of a person ("Call bob"). */
+  call(username: string): string;
+  quality(level: Quality | 'unknown'): string;
+};
+
+/** Every accessible name in the language `t` speaks. */
+export function a11yNames(t: Translate): A11yNames {
+  const names = Object.fromEntries(Object.entries(NAME_KEYS).map(([name, key]) => [name, t(key)])) as Record<keyof typeof NAME_KEYS, string>;
+  return {
+    ...names,
+    call: (username) => t('a11y.call', { name: username }),
+    quality: (level) => t(`call.quality.${level}`),
+  };
+}
+
+const byLanguage = new Map<Language, A11yNames>();
+
+/** The accessible names in the current language; the component re-renders when the language changes. */
+export function useA11y(): A11yNames {
+  const lang = useLanguageStore((s) => s.lang);
+  let names = byLanguage.get(lang);
+  if (!names) {
+    names = a11yNames(translate(lang));
+    byLanguage.set(lang, names);
+  }
+  return names;
+}

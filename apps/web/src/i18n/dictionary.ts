@@ -3,8 +3,8 @@
  * language is typed `Record<MessageKey, string>`, so a key missing (or misspelt) in one language fails `tsc`.
  * Placeholders are `{name}`; `test/i18n/dictionary.test.ts` checks every language uses the same placeholders.
  *
- * Accessible names that end-to-end tests select by ("Call bob", "Accept", "Hang up", …) are not here: they stay in
- * English in every language (see `a11y.ts`), while the visible text comes from this dictionary.
+ * Accessible names come from here too, in every language (`a11y.ts` says which key names which control): mostly the
+ * visible text, and the `a11y.*` keys for controls that show none.
  */
 const en = {
   'app.name': 'Parley',
@@ -12,6 +12,14 @@ const en = {
   'app.loading': 'Loading…',
 
   'lang.label': 'Language',
+
+  'a11y.mainNav': 'Main',
+  'a11y.filterUsers': 'Filter users',
+  'a11y.call': 'Call {name}',
+  'a11y.callControls': 'Call controls',
+  'a11y.callDuration': 'Call duration',
+  'a11y.remoteVideo': 'Remote video',
+  'a11y.localVideo': 'Your camera',
 
   'auth.title': 'Welcome to Parley',
   'auth.subtitle': 'Log in, or create an account in one step.',
@@ -24,6 +32,10 @@ const en = {
   'auth.working': 'Please wait…',
   'auth.registered': 'Account created. Welcome, {name}!',
   'auth.sessionExpired': 'Your session has expired. Please log in again.',
+  'auth.usernameMissing': 'Enter your username.',
+  'auth.passwordMissing': 'Enter your password.',
+  'auth.offerRegister': 'New to Parley? Create an account with this username and password.',
+  'auth.registerAs': 'Create account “{name}”',
 
   'header.loggedInAs': 'Signed in as {name}',
   'header.logout': 'Log out',
@@ -142,9 +154,12 @@ const en = {
   'error.CALL_ANSWERED_ELSEWHERE': 'The call was answered on another device.',
   'error.PAYLOAD_TOO_LARGE': 'The request was too large.',
   'error.UNSUPPORTED_MEDIA_TYPE': 'The request had the wrong format.',
+  'error.REQUEST_TIMEOUT': 'The request took too long to arrive. Try again.',
+  'error.HEADERS_TOO_LARGE': 'The request headers were too large.',
   'error.RATE_LIMITED': 'Too many attempts. Wait a minute and try again.',
   'error.INTERNAL_ERROR': 'Something went wrong on the server. Try again.',
   'error.NETWORK': 'Cannot reach the server. Check your connection.',
+  'error.INVALID_RESPONSE': 'The server sent an answer the app does not understand. Reload the page and try again.',
   'error.UNKNOWN': 'Something went wrong. Try again.',
 } as const;
 
@@ -158,6 +173,14 @@ const ru: Dictionary = {
 
   'lang.label': 'Язык',
 
+  'a11y.mainNav': 'Основное меню',
+  'a11y.filterUsers': 'Поиск людей',
+  'a11y.call': 'Позвонить {name}',
+  'a11y.callControls': 'Управление звонком',
+  'a11y.callDuration': 'Длительность звонка',
+  'a11y.remoteVideo': 'Видео собеседника',
+  'a11y.localVideo': 'Ваша камера',
+
   'auth.title': 'Добро пожаловать в Parley',
   'auth.subtitle': 'Войдите или создайте аккаунт в один шаг.',
   'auth.username': 'Имя пользователя',
@@ -169,6 +192,10 @@ const ru: Dictionary = {
   'auth.working': 'Подождите…',
   'auth.registered': 'Аккаунт создан. Добро пожаловать, {name}!',
   'auth.sessionExpired': 'Сеанс истёк. Войдите снова.',
+  'auth.usernameMissing': 'Введите имя пользователя.',
+  'auth.passwordMissing': 'Введите пароль.',
+  'auth.offerRegister': 'Впервые в Parley? Создайте аккаунт с этим именем и паролем.',
+  'auth.registerAs': 'Создать аккаунт «{name}»',
 
   'header.loggedInAs': 'Вы вошли как {name}',
   'header.logout': 'Выйти',
@@ -287,9 +314,12 @@ const ru: Dictionary = {
   'error.CALL_ANSWERED_ELSEWHERE': 'На звонок ответили на другом устройстве.',
   'error.PAYLOAD_TOO_LARGE': 'Слишком большой запрос.',
   'error.UNSUPPORTED_MEDIA_TYPE': 'Неверный формат запроса.',
+  'error.REQUEST_TIMEOUT': 'Запрос шёл слишком долго. Попробуйте ещё раз.',
+  'error.HEADERS_TOO_LARGE': 'Слишком большие заголовки запроса.',
   'error.RATE_LIMITED': 'Слишком много попыток. Подождите минуту.',
   'error.INTERNAL_ERROR': 'На сервере что-то пошло не так. Попробуйте ещё раз.',
   'error.NETWORK': 'Сервер недоступен. Проверьте подключение.',
+  'error.INVALID_RESPONSE': 'Сервер прислал ответ, который приложение не понимает. Обновите страницу и попробуйте снова.',
   'error.UNKNOWN': 'Что-то пошло не так. Попробуйте ещё раз.',
 };
 

@@ -4,7 +4,7 @@ import { Avatar } from '../components/Avatar';
 import { ErrorAlert, LoadState } from '../components/LoadState';
 import { Icon } from '../components/Icon';
 import { useLanguageStore, useT, type Translate } from '../i18n';
-import { A11Y } from '../i18n/a11y';
+import { useA11y } from '../i18n/a11y';
 import { formatDuration } from '../i18n/callText';
 import { placeCall } from '../rtc/callController';
 import { loadHistory, loadMoreHistory, useHistoryStore } from '../stores/history';
@@ -18,6 +18,7 @@ function statusText(item: CallHistoryItem, t: Translate): string {
 
 export function HistoryScreen() {
   const t = useT();
+  const a11y = useA11y();
   const lang = useLanguageStore((s) => s.lang);
   const { items, status, error, hasMore } = useHistoryStore();
 
@@ -31,7 +32,7 @@ export function HistoryScreen() {
     <section className="panel" aria-labelledby="history-title">
       <div className="panel-head">
         <h2 id="history-title">{t('history.title')}</h2>
-        <button type="button" className="btn btn-ghost btn-sm" aria-label={A11Y.refresh} onClick={() => void loadHistory()}>
+        <button type="button" className="btn btn-ghost btn-sm" aria-label={a11y.refresh} onClick={() => void loadHistory()}>
           <Icon name="refresh" size={16} />
           <span className="hide-narrow">{t('history.refresh')}</span>
         </button>
@@ -73,7 +74,7 @@ export function HistoryScreen() {
               <button
                 type="button"
                 className="btn btn-icon btn-ghost"
-                aria-label={A11Y.call(item.peer.username)}
+                aria-label={a11y.call(item.peer.username)}
                 title={t('users.call')}
                 onClick={() => void placeCall(item.peer)}
               >
@@ -86,7 +87,7 @@ export function HistoryScreen() {
       {/* The list is there but the next page did not come: say so next to the button that asked for it. */}
       {status === 'ready' && error && <ErrorAlert error={error} />}
       {hasMore && (
-        <button type="button" className="btn btn-ghost btn-block" aria-label={A11Y.loadMore} onClick={() => void loadMoreHistory()}>
+        <button type="button" className="btn btn-ghost btn-block" aria-label={a11y.loadMore} onClick={() => void loadMoreHistory()}>
           {t('history.loadMore')}
         </button>
       )}

@@ -1,13 +1,13 @@
 import { useState } from 'react';
 import { Avatar } from '../components/Avatar';
 import { CallTimer } from '../components/CallTimer';
-import { DevicePicker } from '../components/DevicePicker';
+import { DEVICE_PICKER_ID, DevicePicker } from '../components/DevicePicker';
 import { Icon, type IconName } from '../components/Icon';
 import { MediaIssueNotice } from '../components/MediaIssueNotice';
 import { QualityBadge } from '../components/QualityBadge';
 import { VideoTile } from '../components/VideoTile';
 import { useT, type MessageKey } from '../i18n';
-import { A11Y } from '../i18n/a11y';
+import { useA11y } from '../i18n/a11y';
 import { hangUp, toggleCamera, toggleMute, toggleScreenShare } from '../rtc/callController';
 import { canShareScreen } from '../rtc/media';
 import { useCallStore } from '../stores/call';
@@ -55,6 +55,7 @@ function ControlButton({
 
 export function InCallScreen() {
   const t = useT();
+  const a11y = useA11y();
   const call = useCallStore((s) => s.call);
   const media = useCallStore((s) => s.media);
   const localStream = useCallStore((s) => s.localStream);
@@ -88,7 +89,7 @@ export function InCallScreen() {
       <div className="stage">
         <VideoTile
           stream={remoteStream}
-          label={A11Y.remoteVideo}
+          label={a11y.remoteVideo}
           testId="remote-video"
           className="remote"
           overlay={
@@ -108,7 +109,7 @@ export function InCallScreen() {
               stream={localStream}
               local
               mirrored={media.screen !== 'sharing'}
-              label={A11Y.localVideo}
+              label={a11y.localVideo}
               testId="local-video"
               className="local"
             />
@@ -122,12 +123,12 @@ export function InCallScreen() {
       </div>
 
       <MediaIssueNotice peerName={peer} />
-      {showDevices && <DevicePicker />}
+      {showDevices && <DevicePicker onClose={() => setShowDevices(false)} />}
 
-      <div className="controls" role="toolbar" aria-label="Call controls">
+      <div className="controls" role="toolbar" aria-label={a11y.callControls}>
         <ControlButton
           icon={media.mic === 'muted' ? 'micOff' : 'mic'}
-          label={media.mic === 'muted' ? A11Y.unmute : A11Y.mute}
+          label={media.mic === 'muted' ? a11y.unmute : a11y.mute}
           text={media.mic === 'muted' ? t('call.unmute') : t('call.mute')}
           active={media.mic === 'muted'}
           disabled={media.mic === 'none'}
@@ -135,7 +136,7 @@ export function InCallScreen() {
         />
         <ControlButton
           icon={media.camera === 'on' ? 'video' : 'videoOff'}
-          label={media.camera === 'on' ? A11Y.cameraOff : A11Y.cameraOn}
+          label={media.camera === 'on' ? a11y.cameraOff : a11y.cameraOn}
           text={media.camera === 'on' ? t('call.cameraOff') : t('call.cameraOn')}
           active={media.camera !== 'on'}
           onClick={() => void toggleCamera()}
@@ -143,7 +144,7 @@ export function InCallScreen() {
         {canShareScreen() && (
           <ControlButton
             icon={media.screen === 'sharing' ? 'screenOff' : 'screen'}
-            label={media.screen === 'sharing' ? A11Y.stopSharing : A11Y.shareScreen}
+            label={media.screen === 'sharing' ? a11y.stopSharing : a11y.shareScreen}
             text={media.screen === 'sharing' ? t('call.stopSharing') : t('call.shareScreen')}
             active={media.screen === 'sharing'}
             onClick={() => void toggleScreenShare()}
@@ -152,8 +153,9 @@ export function InCallScreen() {
         <button
           type="button"
           className={`ctl ${showDevices ? 'ctl-active' : ''}`}
-          aria-label={A11Y.devices}
+          aria-label={a11y.devices}
           aria-expanded={showDevices}
+          aria-controls={DEVICE_PICKER_ID}
           title={t('call.devices')}
           onClick={() => setShowDevices((v) => !v)}
         >
@@ -162,7 +164,7 @@ export function InCallScreen() {
           </span>
           <span className="ctl-label">{t('call.devices')}</span>
         </button>
-        <ControlButton icon="hangup" label={A11Y.hangUp} text={t('call.hangUp')} variant="danger" onClick={() => void hangUp()} />
+        <ControlButton icon="hangup" label={a11y.hangUp} text={t('call.hangUp')} variant="danger" onClick={() => void hangUp()} />
       </div>
     </main>
   );

@@ -3,19 +3,20 @@ import { Icon } from '../components/Icon';
 import { MediaIssueNotice } from '../components/MediaIssueNotice';
 import { VideoTile } from '../components/VideoTile';
 import { useT } from '../i18n';
-import { A11Y } from '../i18n/a11y';
+import { useA11y } from '../i18n/a11y';
 import { hangUp } from '../rtc/callController';
 import { useCallStore } from '../stores/call';
 
 export function OutgoingCallScreen() {
   const t = useT();
+  const a11y = useA11y();
   const call = useCallStore((s) => s.call);
   const localStream = useCallStore((s) => s.localStream);
   if (call.phase !== 'outgoing') return null;
   return (
     <main className="call-screen outgoing" data-testid="outgoing-call">
       {localStream && (
-        <VideoTile stream={localStream} local mirrored label={A11Y.localVideo} testId="local-video" className="outgoing-preview" />
+        <VideoTile stream={localStream} local mirrored label={a11y.localVideo} testId="local-video" className="outgoing-preview" />
       )}
       <div className="outgoing-content">
         <div className="incoming-pulse">
@@ -26,7 +27,7 @@ export function OutgoingCallScreen() {
         </h1>
         <p className="muted">{call.callId ? t('outgoing.ringing') : t('outgoing.placing')}</p>
         <MediaIssueNotice peerName={call.peer.username} />
-        <button type="button" className="btn btn-danger btn-lg" aria-label={A11Y.cancel} onClick={() => void hangUp()} autoFocus>
+        <button type="button" className="btn btn-danger btn-lg" aria-label={a11y.cancel} onClick={() => void hangUp()} autoFocus>
           <Icon name="hangup" />
           {t('outgoing.cancel')}
         </button>

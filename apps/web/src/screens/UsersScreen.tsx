@@ -3,12 +3,13 @@ import { Avatar } from '../components/Avatar';
 import { LoadState } from '../components/LoadState';
 import { Icon } from '../components/Icon';
 import { useT } from '../i18n';
-import { A11Y } from '../i18n/a11y';
+import { useA11y } from '../i18n/a11y';
 import { placeCall } from '../rtc/callController';
 import { filterUsers, loadUsers, setUserFilter, useUsersStore } from '../stores/users';
 
 export function UsersScreen() {
   const t = useT();
+  const a11y = useA11y();
   const { users, status, error, filter } = useUsersStore();
   const filterId = useId();
 
@@ -33,7 +34,7 @@ export function UsersScreen() {
         <input
           id={filterId}
           type="search"
-          aria-label={A11Y.filterUsers}
+          aria-label={a11y.filterUsers}
           placeholder={t('users.filter')}
           value={filter}
           onChange={(e) => setUserFilter(e.target.value)}
@@ -54,7 +55,7 @@ export function UsersScreen() {
               <span
                 className={`presence ${user.online ? 'presence-on' : 'presence-off'}`}
                 role="img"
-                aria-label={user.online ? A11Y.online : A11Y.offline}
+                aria-label={user.online ? a11y.online : a11y.offline}
                 title={user.online ? t('users.online') : t('users.offline')}
               />
             </span>
@@ -65,7 +66,7 @@ export function UsersScreen() {
             <button
               type="button"
               className="btn btn-call"
-              aria-label={A11Y.call(user.username)}
+              aria-label={a11y.call(user.username)}
               onClick={() => void placeCall({ id: user.id, username: user.username })}
             >
               <Icon name="phone" size={16} />

@@ -1,4 +1,5 @@
 import {
+  backoffDelay,
   CLOSE_CODES,
   decodeServerMessage,
   type ClientMessage,
@@ -6,7 +7,6 @@ import {
   type ServerMessage,
   type ServerMessageType,
 } from '@parley/protocol';
-import { backoffDelay } from './backoff';
 
 /** Where the socket is. `open` means the server's `hello` arrived, so `connectionId` is known. */
 export type SignalingStatus =

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 
 export interface RawRequest {
   method: string;
@@ -43,5 +44,22 @@ export function rawRequest(baseUrl: string, req: RawRequest): Promise<RawReply> 
     outgoing.on('timeout', () => outgoing.destroy(new Error('timeout')));
     outgoing.on('error', (err: NodeJS.ErrnoException) => resolve({ ok: false, error: err.code ?? err.message }));
     outgoing.end(req.body);
+  });
+}
+
+/**
+ * Writes `bytes` on a fresh TCP connection, exactly as given (for what no HTTP client would send: a broken request
+ * line, oversized headers), and resolves with everything the server sent until it closed the connection, as latin1
+ * text. Rejects when nothing closes it within `timeoutMs`.
+ */
+export function rawExchange(baseUrl: string, bytes: string | Buffer, timeoutMs = 10_000): Promise<string> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(url.port), url.hostname, () => socket.write(bytes));
+    let received = '';
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no close within ${timeoutMs} ms; received: ${received.slice(0, 200)}`)));
+    socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+    socket.on('close', (hadError) => (hadError ? undefined : resolve(received)));
+    socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? resolve(received) : reject(error)));
   });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BACKOFF_CAP_MS, BACKOFF_JITTER, BACKOFF_TABLE_MS, backoffDelay } from '../../src/signaling/backoff';
+import { BACKOFF_CAP_MS, BACKOFF_JITTER, BACKOFF_TABLE_MS, backoffDelay } from '../src/backoff.js';
 
 const middle = () => 0.5;
 

@@ -1,7 +1,8 @@
 /**
  * Reconnect delays, in the spirit of livekit's DefaultReconnectPolicy: a short table that starts fast (a dropped
  * socket in mid-call must come back well inside the server's 10 s grace period) and is capped, so a server that is
- * down for a while is retried every ~10 s rather than ever more rarely.
+ * down for a while is retried every ~10 s rather than ever more rarely. It is part of how a client speaks the
+ * protocol, so it lives here: the browser tab and the soak's Node clients reconnect by the same table.
  */
 export const BACKOFF_TABLE_MS: readonly number[] = [250, 500, 1_000, 2_000, 4_000, 8_000];
 export const BACKOFF_CAP_MS = 10_000;

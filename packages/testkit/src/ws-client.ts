@@ -1,7 +1,18 @@
 import { decodeServerMessage, type ClientMessage, type MessageOf, type ServerMessage, type ServerMessageType } from '@parley/protocol';
 import WebSocket from 'ws';
-import type { TestServer } from './server.js';
-import type { TestUser } from './http.js';
+
+/** Where the signaling socket listens (`ws://host:port/api/v1/ws`): an in-process test server or a child process. */
+export interface WsTarget {
+  wsUrl: string;
+}
+
+/** Whose socket it is. */
+export interface WsUser {
+  token: string;
+}
+
+/** How the access token travels: the subprotocol (what browsers do), an `Authorization` header, or the query. */
+export type TokenTransport = 'protocol' | 'header' | 'query';
 
 interface Waiter {
   match: (m: ServerMessage) => boolean;
@@ -42,7 +53,7 @@ export class TestClient {
   }
 
   /** Connects and waits for the `hello`. */
-  static async connect(server: TestServer, user: TestUser, how: 'protocol' | 'header' | 'query' = 'protocol'): Promise<TestClient> {
+  static async connect(server: WsTarget, user: WsUser, how: TokenTransport = 'protocol'): Promise<TestClient> {
     const socket =
       how === 'protocol'
         ? new WebSocket(server.wsUrl, ['bearer', user.token])
@@ -115,7 +126,8 @@ export class TestClient {
 
 const clients = new Set<TestClient>();
 
-export async function connect(server: TestServer, user: TestUser, how?: 'protocol' | 'header' | 'query'): Promise<TestClient> {
+/** A client that {@link closeAllClients} drops after the test. */
+export async function connect(server: WsTarget, user: WsUser, how?: TokenTransport): Promise<TestClient> {
   const client = await TestClient.connect(server, user, how);
   clients.add(client);
   return client;
