@@ -25,8 +25,9 @@ export function nginxBinary(): string {
 /**
  * The part of an nginx configuration that puts Parley's nodes behind one address, as the README shows it: plain
  * round robin (no sticky sessions: every node serves every request), WebSocket upgrades passed through, long reads
- * for sockets that stay open for a whole call, and the client's address forwarded (set `TRUST_PROXY=1` on the
- * nodes so they use it). A node that refuses a connection is skipped for `fail_timeout`.
+ * for sockets that stay open for a whole call, and the client's address and origin forwarded (set `TRUST_PROXY`
+ * to nginx's address on the nodes so they use them). A node that refuses a connection is skipped for `fail_timeout`,
+ * and a request it could not take goes to the next node (`proxy_next_upstream`).
  */
 export function parleyServerBlock(listen: string, upstreams: readonly Upstream[]): string {
   return `upstream parley {
@@ -46,9 +47,11 @@ server {
         proxy_http_version 1.1;
         proxy_set_header Upgrade $http_upgrade;
         proxy_set_header Connection $connection_upgrade;
-        proxy_set_header Host $host;
+        # $http_host keeps the port ($host drops it): the WebSocket Origin check compares scheme, host and port.
+        proxy_set_header Host $http_host;
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
         proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header X-Forwarded-Host $http_host;
         proxy_connect_timeout 2s;
         proxy_read_timeout 1h;
         proxy_send_timeout 1h;

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { accepts, startNginx, startPostgres, startRedis } from '../src/index.js';
+import { accepts, parleyServerBlock, startNginx, startPostgres, startRedis } from '../src/index.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -58,5 +59,16 @@ describe('services', () => {
     cleanups.push(() => nginx.stop());
     for (let i = 0; i < 4; i += 1) expect((await fetch(nginx.url)).status).toBe(200);
     expect(new Set(hits)).toEqual(new Set(['a', 'b']));
+  });
+});
+
+describe('the nginx configuration in the README', () => {
+  it('is the one the cluster runs with', () => {
+    const readme = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../../README.md'), 'utf8');
+    const block = parleyServerBlock('80', [
+      { host: '10.0.0.11', port: 3000 },
+      { host: '10.0.0.12', port: 3000 },
+    ]);
+    expect(readme).toContain(`\`\`\`nginx\n${block}\n\`\`\``);
   });
 });
