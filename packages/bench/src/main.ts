@@ -11,6 +11,7 @@ import { bundleFigure } from './figures/bundle.js';
 import { callSetupFigure } from './figures/call-setup.js';
 import { connectionsFigure } from './figures/connections.js';
 import { loginFigure } from './figures/login.js';
+import { relayClusterFigure } from './figures/relay-cluster.js';
 import { relayFigure } from './figures/relay.js';
 import { restFigure } from './figures/rest.js';
 import { repoRoot, stopAll } from './proc.js';
@@ -19,6 +20,7 @@ import { brokenFigures, type FigureResult, type Sizes } from './report-types.js'
 
 const FIGURES: Record<string, (sizes: Sizes) => Promise<FigureResult>> = {
   relay: relayFigure,
+  'relay-cluster': relayClusterFigure,
   connections: connectionsFigure,
   rest: restFigure,
   login: loginFigure,

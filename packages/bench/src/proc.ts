@@ -53,12 +53,17 @@ function machineTicks(): { busy: number; total: number } {
  * CPU use of a set of processes between two points in time, as % of one core each, plus `machine`: how busy
  * all cores were together (200 = both cores of a 2-core machine), kernel network work included.
  */
+/** A process whose CPU is metered: one of the bench's own children, or a service it started (a cluster node, Redis). */
+export interface Metered {
+  readonly pid: number;
+}
+
 export class CpuMeter {
   private readonly start = new Map<string, number>();
   private readonly startedAt = performance.now();
   private readonly machineStart = machineTicks();
 
-  constructor(private readonly procs: Record<string, Proc>) {
+  constructor(private readonly procs: Record<string, Metered>) {
     for (const [name, proc] of Object.entries(procs)) this.start.set(name, cpuSeconds(proc.pid));
   }
 
@@ -226,7 +231,7 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
  * Waits (at most `maxWaitMs`) until the rest of the machine is quiet: less than `threshold`% of one core used by
  * processes other than `ours` over a 500 ms window. Returns the background load seen last.
  */
-export async function waitForQuiet(ours: Record<string, Proc>, maxWaitMs: number, threshold = 15): Promise<number> {
+export async function waitForQuiet(ours: Record<string, Metered>, maxWaitMs: number, threshold = 15): Promise<number> {
   const deadline = Date.now() + maxWaitMs;
   let warned = false;
   for (;;) {
@@ -247,7 +252,7 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
  * round measures the neighbours rather than the code.
  */
 export async function measured<T extends object>(
-  procs: Record<string, Proc>,
+  procs: Record<string, Metered>,
   options: { quietWaitMs: number; retries: number },
   run: () => Promise<T>,
 ): Promise<T & { cpu: Record<string, number>; attempts: number }> {

@@ -11,7 +11,7 @@ import type { BenchUser } from './load/ws-load.js';
 import { benchDir, freePort, probePath, serverDir, spawnNode, waitFor, type Proc } from './proc.js';
 
 /** Limits raised so the bench measures throughput, not the abuse protections. */
-const RAISED_LIMITS = {
+export const RAISED_LIMITS = {
   AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
   LOGIN_FAILURES_PER_USERNAME: '1000000',
   CALLS_RATE_LIMIT_PER_MINUTE: '1000000',
@@ -32,7 +32,7 @@ export interface ParleyServer {
 }
 
 /** An HS256 access token exactly as the server issues them (`{ sub, iat, exp }`), signed with its secret. */
-function signToken(secret: string, sub: string, ttlSeconds = 12 * 3600): string {
+export function signToken(secret: string, sub: string, ttlSeconds = 12 * 3600): string {
   const now = Math.floor(Date.now() / 1000);
   return forgeToken({ payload: { sub, iat: now, exp: now + ttlSeconds }, secret });
 }

@@ -13,7 +13,11 @@ export interface BenchUser {
   token: string;
 }
 
-type Target = { kind: 'parley'; port: number; users: BenchUser[] } | { kind: 'raw'; port: number };
+/**
+ * Where the pairs connect. Parley: one server, or (`calleePort`) a cluster, callers on one node and callees on
+ * another, so every relayed frame crosses the bus.
+ */
+type Target = { kind: 'parley'; port: number; calleePort?: number; users: BenchUser[] } | { kind: 'raw'; port: number };
 
 const TS_MARK = Buffer.from(' ts ');
 const QUOTE = 0x22;
@@ -132,8 +136,8 @@ async function openParley(port: number, user: BenchUser): Promise<{ ws: RawWs; i
 }
 
 /** Caller and callee connect, the caller rings over REST, the callee accepts on its socket: an active call. */
-async function parleyPair(port: number, caller: BenchUser, callee: BenchUser): Promise<[Side, Side]> {
-  const [a, b] = await Promise.all([openParley(port, caller), openParley(port, callee)]);
+async function parleyPair(port: number, calleePort: number, caller: BenchUser, callee: BenchUser): Promise<[Side, Side]> {
+  const [a, b] = await Promise.all([openParley(port, caller), openParley(calleePort, callee)]);
   const created = await fetch(`http://127.0.0.1:${port}/api/v1/calls`, {
     method: 'POST',
     headers: { authorization: `Bearer ${caller.token}`, 'content-type': 'application/json' },
@@ -180,7 +184,9 @@ serveRpc({
     state.mode = 'setup';
     await pool(pairs, concurrency, async (i) => {
       const sides =
-        target.kind === 'parley' ? await parleyPair(target.port, target.users[2 * i]!, target.users[2 * i + 1]!) : await rawPair(target.port, i);
+        target.kind === 'parley'
+          ? await parleyPair(target.port, target.calleePort ?? target.port, target.users[2 * i]!, target.users[2 * i + 1]!)
+          : await rawPair(target.port, i);
       const [a, b] = sides;
       a.ws.onText = (buf, start, end) => onRelayed(a, buf, start, end);
       b.ws.onText = (buf, start, end) => onRelayed(b, buf, start, end);
