@@ -174,31 +174,17 @@ function jwtSecret(env: Env, dataDir: string): { secret: string; file: Config['j
   return { secret, file: { path, created: true } };
 }
 
-/** `postgres://…` or `postgresql://…`, as `pg` reads it. */
-function postgresUrl(env: Env): string | null {
-  const raw = env['DATABASE_URL'];
+/** A URL setting with one of `protocols` (`postgres:`…), or null when unset. */
+function url(env: Env, name: string, protocols: readonly string[], example: string): string | null {
+  const raw = env[name];
   if (raw === undefined || raw === '') return null;
-  let url: URL;
+  let parsed: URL;
   try {
-    url = new URL(raw);
+    parsed = new URL(raw);
   } catch {
-    throw new ConfigError('DATABASE_URL must be a URL like postgres://user:password@host:5432/parley');
+    throw new ConfigError(`${name} must be a URL like ${example}`);
   }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new ConfigError(`DATABASE_URL must start with postgres://, got ${url.protocol}//`);
-  return raw;
-}
-
-/** `redis://…` or `rediss://…` (TLS). */
-function redisUrl(env: Env): string | null {
-  const raw = env['REDIS_URL'];
-  if (raw === undefined || raw === '') return null;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError('REDIS_URL must be a URL like redis://host:6379');
-  }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError(`REDIS_URL must start with redis:// or rediss://, got ${url.protocol}//`);
+  if (!protocols.includes(parsed.protocol)) throw new ConfigError(`${name} must start with ${protocols.map((p) => `${p}//`).join(' or ')}, got ${parsed.protocol}//`);
   return raw;
 }
 
@@ -207,7 +193,7 @@ function redisUrl(env: Env): string | null {
  * node's own data folder would make every node refuse the others' tokens).
  */
 function clusterConfig(env: Env, database: DatabaseConfig, jwtSecretGiven: boolean): Config['cluster'] {
-  const redis = redisUrl(env);
+  const redis = url(env, 'REDIS_URL', ['redis:', 'rediss:'], 'redis://host:6379');
   if (redis === null) return null;
   if (database.kind !== 'pg') throw new ConfigError('REDIS_URL (cluster mode) needs DATABASE_URL: the nodes must share a PostgreSQL database, not each its own SQLite file');
   if (!jwtSecretGiven) throw new ConfigError('REDIS_URL (cluster mode) needs JWT_SECRET: every node must sign and check tokens with the same secret');
@@ -220,7 +206,7 @@ function clusterConfig(env: Env, database: DatabaseConfig, jwtSecretGiven: boole
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', NODE_ENVS, 'development');
   const databasePath = resolve(env['DATABASE_PATH'] || join(defaultDataDir, 'parley.db'));
-  const pgUrl = postgresUrl(env);
+  const pgUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/parley');
   const database: DatabaseConfig = pgUrl === null ? { kind: 'sqlite', path: databasePath } : { kind: 'pg', url: pgUrl, poolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 1_000) };
   const dataDir = dirname(databasePath);
   const webDist = env['WEB_DIST_DIR'] === '' ? null : resolve(env['WEB_DIST_DIR'] ?? defaultWebDist);

@@ -1,6 +1,6 @@
 import { CLOSE_CODES } from '@parley/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { api, Client, createUser, endpointOf, sleep, type Endpoint, type User } from './helpers/clients.js';
+import { api, callAcross, Client, createUser, endpointOf, sleep, type Endpoint, type User } from './helpers/clients.js';
 import { counterSum, FAST, startCluster } from './helpers/setup.js';
 
 const GRACE_MS = Number(FAST.CALL_RECONNECT_GRACE_MS);
@@ -11,20 +11,6 @@ afterEach(async () => {
   await cluster?.done();
   cluster = undefined;
 });
-
-/** alice on `a`, bob on `b`, in an active call. */
-async function callAcross(a: Endpoint, b: Endpoint) {
-  const alice = await createUser(a);
-  const bob = await createUser(b);
-  const aliceWs = await Client.connect(a, alice);
-  const bobWs = await Client.connect(b, bob);
-  const created = await api(a, 'POST', '/calls', { token: alice.token, body: { calleeId: bob.id, connectionId: aliceWs.connectionId } });
-  const callId = created.body.callId as string;
-  await bobWs.next('call:incoming');
-  bobWs.send({ type: 'call:accept', payload: { callId } });
-  await aliceWs.next('call:accept');
-  return { alice, bob, aliceWs, bobWs, callId };
-}
 
 async function status(at: Endpoint, user: User, callId: string) {
   return (await api(at, 'GET', `/calls/${callId}`, { token: user.token })).body;

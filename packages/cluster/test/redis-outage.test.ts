@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, Client, createUser, endpointOf, sleep, type Endpoint, type User } from './helpers/clients.js';
+import { api, callAcross, Client, createUser, endpointOf, sleep, type Endpoint, type User } from './helpers/clients.js';
 import { startCluster } from './helpers/setup.js';
 
 const readiness = async (node: { url: string }) => (await fetch(`${node.url}/readyz`)).status;
@@ -32,20 +32,7 @@ describe('Redis stopped for 5 s under load and restarted empty', () => {
   it('ends no call, answers /readyz 503 then 200 (/healthz 200 throughout), and presence and the directory recover', async () => {
     const PAIRS = 10;
     const calls: { alice: User; bob: User; aliceWs: Client; bobWs: Client; callId: string }[] = [];
-    for (let i = 0; i < PAIRS; i += 1) {
-      const a = at[i % 2]!;
-      const b = at[(i + 1) % 2]!;
-      const alice = await createUser(a);
-      const bob = await createUser(b);
-      const aliceWs = await Client.connect(a, alice);
-      const bobWs = await Client.connect(b, bob);
-      const created = await api(a, 'POST', '/calls', { token: alice.token, body: { calleeId: bob.id, connectionId: aliceWs.connectionId } });
-      const callId = created.body.callId as string;
-      await bobWs.next('call:incoming');
-      bobWs.send({ type: 'call:accept', payload: { callId } });
-      await aliceWs.next('call:accept');
-      calls.push({ alice, bob, aliceWs, bobWs, callId });
-    }
+    for (let i = 0; i < PAIRS; i += 1) calls.push(await callAcross(at[i % 2]!, at[(i + 1) % 2]!));
     // Load: every caller trickles candidates to its peer on the other node, all along.
     let sent = 0;
     const trickle = setInterval(() => {

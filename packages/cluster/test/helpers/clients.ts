@@ -130,4 +130,18 @@ export class Client {
   }
 }
 
+/** alice on `a`, bob on `b`, in an active call. */
+export async function callAcross(a: Endpoint, b: Endpoint) {
+  const alice = await createUser(a);
+  const bob = await createUser(b);
+  const aliceWs = await Client.connect(a, alice);
+  const bobWs = await Client.connect(b, bob);
+  const created = await api(a, 'POST', '/calls', { token: alice.token, body: { calleeId: bob.id, connectionId: aliceWs.connectionId } });
+  const callId = created.body.callId as string;
+  await bobWs.next('call:incoming');
+  bobWs.send({ type: 'call:accept', payload: { callId } });
+  await aliceWs.next('call:accept');
+  return { alice, bob, aliceWs, bobWs, callId };
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
