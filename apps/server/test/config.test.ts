@@ -91,4 +91,37 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_PATH: tmp(), JWT_EXPIRES_IN: '30m' }).jwtExpiresInSeconds).toBe(1800);
     expect(loadConfig({ DATABASE_PATH: tmp(), JWT_EXPIRES_IN: '7d' }).jwtExpiresInSeconds).toBe(604_800);
   });
+
+  describe('cluster mode', () => {
+    const pg = 'postgres://parley@127.0.0.1:5432/parley';
+    const secret = 's'.repeat(40);
+
+    it('is off by default: SQLite, one process', () => {
+      const config = loadConfig({ DATABASE_PATH: tmp() });
+      expect(config.database).toEqual({ kind: 'sqlite', path: config.databasePath });
+      expect(config.cluster).toBeNull();
+    });
+
+    it('takes PostgreSQL from DATABASE_URL and turns on with REDIS_URL', () => {
+      const config = loadConfig({ DATABASE_PATH: tmp(), DATABASE_URL: pg, REDIS_URL: 'redis://127.0.0.1:6379', JWT_SECRET: secret });
+      expect(config.database).toEqual({ kind: 'pg', url: pg, poolSize: 10 });
+      expect(config.cluster).toEqual({ redisUrl: 'redis://127.0.0.1:6379', heartbeatMs: 1000, deadAfterMs: 5000, sweepMs: 250 });
+    });
+
+    it('refuses to start on SQLite, or without a JWT secret of its own (and generates none)', () => {
+      const db = tmp();
+      expect(() => loadConfig({ DATABASE_PATH: db, REDIS_URL: 'redis://127.0.0.1:6379', JWT_SECRET: secret })).toThrow(/needs DATABASE_URL/);
+      expect(() => loadConfig({ DATABASE_PATH: db, DATABASE_URL: pg, REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(/needs JWT_SECRET/);
+      expect(existsSync(join(db, '..', 'jwt-secret'))).toBe(false);
+    });
+
+    it.each([
+      [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must start with postgres:\/\//],
+      [{ DATABASE_URL: 'not a url' }, /DATABASE_URL must be a URL/],
+      [{ DATABASE_URL: pg, JWT_SECRET: secret, REDIS_URL: 'http://x' }, /REDIS_URL must start with redis:\/\//],
+      [{ DATABASE_URL: pg, JWT_SECRET: secret, REDIS_URL: 'redis://x', CLUSTER_HEARTBEAT_MS: '1000', CLUSTER_NODE_DEAD_AFTER_MS: '1500' }, /at least twice/],
+    ])('explains a bad setting %j', (env, message) => {
+      expect(() => loadConfig({ DATABASE_PATH: tmp(), ...env })).toThrow(message);
+    });
+  });
 });
