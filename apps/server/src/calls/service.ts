@@ -312,16 +312,16 @@ export class CallService {
    * Cluster: another node died with connections bound to these calls (the reaper put those sides away in the same
    * transaction). Their grace runs from now, exactly as if those sockets had closed.
    */
-  sidesLost(rows: readonly CallRecord[]): void {
+  async sidesLost(rows: readonly CallRecord[]): Promise<void> {
     for (const row of rows) {
-      const call = this.live.get(row.id);
-      const names = call?.names;
+      const held = this.live.get(row.id);
+      const names = held?.names ?? (await this.namesOf(row));
       if (names === undefined) continue;
       const updated = this.commit(withNames(row, names));
       if (updated === undefined) continue;
       for (const role of ['caller', 'callee'] as const) {
         const awayUntil = updated.awayUntil[role];
-        if (awayUntil === null || call?.awayUntil[role] === awayUntil) continue;
+        if (awayUntil === null || held?.awayUntil[role] === awayUntil) continue;
         this.deadlines.arm(updated.id, { kind: 'grace', role }, awayUntil);
         this.announceAway(updated, role);
       }

@@ -224,7 +224,7 @@ export class ClusterNode {
         const offline = await this.directory.removeNode(node).catch(() => [] as string[]);
         for (const user of offline) this.presence.changed(user, false);
       }
-      this.calls?.sidesLost(reaped.calls);
+      await this.calls?.sidesLost(reaped.calls);
     } catch (error) {
       this.log.warn({ err: error }, 'cluster heartbeat failed');
     } finally {
