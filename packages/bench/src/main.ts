@@ -13,6 +13,7 @@ import { connectionsFigure } from './figures/connections.js';
 import { loginFigure } from './figures/login.js';
 import { relayClusterFigure } from './figures/relay-cluster.js';
 import { relayFigure } from './figures/relay.js';
+import { relayTrickleFigure } from './figures/relay-trickle.js';
 import { restFigure } from './figures/rest.js';
 import { repoRoot, stopAll } from './proc.js';
 import { printTable, writeResults } from './report.js';
@@ -20,6 +21,7 @@ import { brokenFigures, type FigureResult, type Sizes } from './report-types.js'
 
 const FIGURES: Record<string, (sizes: Sizes) => Promise<FigureResult>> = {
   relay: relayFigure,
+  'relay-trickle': relayTrickleFigure,
   'relay-cluster': relayClusterFigure,
   connections: connectionsFigure,
   rest: restFigure,

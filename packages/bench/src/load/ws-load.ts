@@ -178,15 +178,18 @@ async function pool(count: number, concurrency: number, task: (i: number) => Pro
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 serveRpc({
-  /** Opens `pairs` active calls (2 × pairs sockets). */
-  async setupPairs({ target, pairs, concurrency = 50 }: { target: Target; pairs: number; concurrency?: number }) {
+  /**
+   * Opens `pairs` active calls (2 × pairs sockets). `pairOffset` numbers this generator's raw-relay pairs after
+   * another generator's.
+   */
+  async setupPairs({ target, pairs, concurrency = 50, pairOffset = 0 }: { target: Target; pairs: number; concurrency?: number; pairOffset?: number }) {
     const started = performance.now();
     state.mode = 'setup';
     await pool(pairs, concurrency, async (i) => {
       const sides =
         target.kind === 'parley'
           ? await parleyPair(target.port, target.calleePort ?? target.port, target.users[2 * i]!, target.users[2 * i + 1]!)
-          : await rawPair(target.port, i);
+          : await rawPair(target.port, pairOffset + i);
       const [a, b] = sides;
       a.ws.onText = (buf, start, end) => onRelayed(a, buf, start, end);
       b.ws.onText = (buf, start, end) => onRelayed(b, buf, start, end);
@@ -229,7 +232,7 @@ serveRpc({
    * Open loop: frames leave at a fixed total `rate` per second, spread evenly over every socket (1 ms ticks), for
    * `durationMs` after `warmupMs`. Latency is measured on every frame received during the measured span.
    */
-  async trickle({ rate, warmupMs, durationMs }: { rate: number; warmupMs: number; durationMs: number }) {
+  async trickle({ rate, warmupMs, durationMs, histogram = false }: { rate: number; warmupMs: number; durationMs: number; histogram?: boolean }) {
     state.mode = 'trickle';
     state.errors = 0;
     state.received = 0;
@@ -273,8 +276,10 @@ serveRpc({
       p999,
       max,
       samples: state.latency.count,
+      sent: sentMeasured,
       errors: state.errors,
       closed: sides.filter((s) => s.ws.closed).length,
+      ...(histogram ? { histogram: state.latency.histogram().pairs() } : {}),
     };
   },
 
