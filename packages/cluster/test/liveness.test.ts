@@ -97,6 +97,9 @@ describe('nodes come and go on purpose', () => {
     const bobOnC = await Client.connect(c, first.bob);
     bobOnC.send({ type: 'call:rejoin', payload: { callId: first.callId } });
     await bobOnC.next('call:rejoined');
+    // Alice's node learns of the new binding on the bus ahead of the peer-connection it forwards to her; an offer
+    // sent before she hears it could still go to bob's old socket (as a real client only renegotiates after it).
+    await first.aliceWs.next('call:peer-connection', (m) => m.payload.connected);
     first.aliceWs.send({ type: 'webrtc:offer', payload: { callId: first.callId, sdp: 'v=0 to the new node' } });
     expect((await bobOnC.next('webrtc:offer')).payload.sdp).toBe('v=0 to the new node');
     expect((await status(c, first.alice, first.callId)).status).toBe('active');
