@@ -74,13 +74,14 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/** The two sides of a call: who placed it and who was rung. */
+export const CALL_ROLES = ['caller', 'callee'] as const;
+export type CallRole = (typeof CALL_ROLES)[number];
+
 /** The seed's call statuses: `created` is ringing. */
 export const CALL_STATUSES = ['created', 'active', 'ended'] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
-/** The two sides of a call. */
-export const CALL_ROLES = ['caller', 'callee'] as const;
-export type CallRole = (typeof CALL_ROLES)[number];
 
 /** Why a call ended, as stored on the call. */
 export const END_REASONS = ['hangup', 'cancelled', 'rejected', 'missed', 'connection_lost', 'server_restart'] as const;

@@ -3,3 +3,4 @@ export * from './constants.js';
 export * from './rest.js';
 export * from './rest-check.js';
 export * from './ws.js';
+export * from './peer.js';

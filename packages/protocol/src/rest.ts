@@ -90,6 +90,12 @@ export const CreateCallResponse = Type.Object({
   callee: UserDto,
   /** When the call stops ringing and ends as `missed`. */
   ringExpiresAt: Timestamp,
+  /**
+   * True when at least one of the callee's connections was sent `call:incoming` as the call was created: a device
+   * of theirs is ringing. False while none is (they are offline): the caller gets `call:ringing` if one connects
+   * before the ring times out.
+   */
+  ringing: Type.Boolean(),
 });
 export type CreateCallResponse = Static<typeof CreateCallResponse>;
 

@@ -1,7 +1,7 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { checker, firstError, type Checker } from './check.js';
 import { CALL_ENDED_REASONS, CALL_ROLES, ERROR_CODES, LIMITS, type ErrorCode } from './constants.js';
-import { Uuid } from './rest.js';
+import { UserDto, Uuid } from './rest.js';
 
 /**
  * Every WebSocket frame is a JSON envelope `{ type, payload }`. The server relays `webrtc:*` payloads without
@@ -53,14 +53,8 @@ export const ClientMessage = Type.Union([
 ]);
 export type ClientMessage = Static<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage['type'];
-export const CLIENT_MESSAGE_TYPES = [
-  'call:accept',
-  'call:reject',
-  'call:rejoin',
-  'webrtc:offer',
-  'webrtc:answer',
-  'webrtc:ice-candidate',
-] as const satisfies readonly ClientMessageType[];
+/** Every client → server message type, read off the union so it cannot drift from it. */
+export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = ClientMessage.anyOf.map((m) => m.properties.type.const);
 
 /** The messages the server forwards verbatim from one participant to the other. */
 export type RelayedMessage = Extract<ClientMessage, { type: `webrtc:${string}` }>;
@@ -69,8 +63,6 @@ export function isRelayedMessage(message: ClientMessage): message is RelayedMess
 }
 
 // ---------- server → client ----------
-
-const Peer = Type.Object({ id: Uuid, username: Type.String() });
 
 export const CallIncomingMessage = message(
   'call:incoming',
@@ -86,10 +78,18 @@ export const CallEndedMessage = message(
   'call:ended',
   Type.Object({ callId: Uuid, reason: Type.Enum(CALL_ENDED_REASONS) }),
 );
-/** Answer to `call:rejoin`: the call goes on with this connection. */
+/**
+ * Sent to the caller when the call first reaches one of the callee's devices after it was created: a callee
+ * connection opened while the call still rang (when one was open at creation, `POST /calls` said `ringing: true`
+ * instead). At most once per call, to the caller's bound connection, else to all of the caller's connections.
+ */
+export const CallRingingMessage = message('call:ringing', CallRef);
+/** The other participant of a call, as a client shows them. */
+export type Peer = UserDto;
+/** Answer to `call:rejoin`: the call goes on with this connection. `peer` is the other participant. */
 export const CallRejoinedMessage = message(
   'call:rejoined',
-  Type.Object({ callId: Uuid, role: Type.Enum(CALL_ROLES), peer: Peer }),
+  Type.Object({ callId: Uuid, role: Type.Enum(CALL_ROLES), peer: UserDto }),
 );
 /** The other participant's connection dropped (`connected: false`) or came back within the grace period. */
 export const PeerConnectionMessage = message(
@@ -120,6 +120,7 @@ export const ServerMessage = Type.Union([
   CallAcceptMessage,
   CallRejectMessage,
   CallEndedMessage,
+  CallRingingMessage,
   CallRejoinedMessage,
   PeerConnectionMessage,
   OfferMessage,
@@ -130,6 +131,8 @@ export const ServerMessage = Type.Union([
 ]);
 export type ServerMessage = Static<typeof ServerMessage>;
 export type ServerMessageType = ServerMessage['type'];
+/** Every server → client message type, read off the union (a client subscribes to each). */
+export const SERVER_MESSAGE_TYPES: readonly ServerMessageType[] = ServerMessage.anyOf.map((m) => m.properties.type.const);
 
 /** Narrow a message union to one `type`: `MessageOf<ServerMessage, 'call:ended'>`. */
 export type MessageOf<M extends { type: string }, T extends M['type']> = Extract<M, { type: T }>;

@@ -8,7 +8,7 @@ const good: { [N in RestAnswerName]: unknown } = {
   UserDto: { id, username: 'alice' },
   LoginResponse: { accessToken: 'a.b.c', expiresAt: at },
   UserList: [{ id, username: 'bob', online: true }],
-  CreateCallResponse: { callId: id, status: 'created', callee: { id, username: 'bob' }, ringExpiresAt: at },
+  CreateCallResponse: { callId: id, status: 'created', callee: { id, username: 'bob' }, ringExpiresAt: at, ringing: true },
   CallDto: { callId: id, status: 'ended', callerId: id, calleeId: id, createdAt: at, endedAt: at, endReason: 'missed' },
   EndCallResponse: { status: 'ended', endReason: 'hangup' },
   CallHistory: [{ callId: id, status: 'ended', direction: 'outgoing', peer: { id, username: 'bob' }, createdAt: at, durationMs: 1200 }],

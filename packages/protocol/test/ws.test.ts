@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CLIENT_MESSAGE_TYPES, decodeClientMessage, decodeServerMessage, LIMITS, type ClientMessage } from '../src/index.js';
+import {
+  CLIENT_MESSAGE_TYPES,
+  decodeClientMessage,
+  decodePeerMediaState,
+  decodeServerMessage,
+  LIMITS,
+  SERVER_MESSAGE_TYPES,
+  type ClientMessage,
+} from '../src/index.js';
 
 const uuid = fc.uuid();
 const sdp = fc.string({ minLength: 1, maxLength: 200 });
@@ -94,5 +102,44 @@ describe('decodeServerMessage', () => {
 
   it('never throws on arbitrary JSON', () => {
     fc.assert(fc.property(fc.jsonValue(), (value) => void decodeServerMessage(JSON.stringify(value))), { numRuns: 2000 });
+  });
+
+  it('accepts call:ringing with a call id and nothing else', () => {
+    const callId = '0192f3a4-1234-7abc-8def-0123456789ab';
+    expect(decodeServerMessage(JSON.stringify({ type: 'call:ringing', payload: { callId } }))).toEqual({ ok: true, message: { type: 'call:ringing', payload: { callId } } });
+    expect(decodeServerMessage(JSON.stringify({ type: 'call:ringing', payload: { callId, extra: 1 } })).ok).toBe(false);
+    expect(decodeServerMessage(JSON.stringify({ type: 'call:ringing', payload: {} })).ok).toBe(false);
+  });
+});
+
+describe('message type lists', () => {
+  it('name every member of each union once, in union order', () => {
+    expect(CLIENT_MESSAGE_TYPES).toEqual(['call:accept', 'call:reject', 'call:rejoin', 'webrtc:offer', 'webrtc:answer', 'webrtc:ice-candidate']);
+    expect(new Set(SERVER_MESSAGE_TYPES).size).toBe(SERVER_MESSAGE_TYPES.length);
+    expect(SERVER_MESSAGE_TYPES).toContain('call:ringing');
+    expect(SERVER_MESSAGE_TYPES).toContain('presence');
+  });
+
+  it('are exactly the types the decoders accept', () => {
+    for (const type of SERVER_MESSAGE_TYPES) {
+      expect(decodeServerMessage(JSON.stringify({ type, payload: null }))).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
+    }
+    for (const type of CLIENT_MESSAGE_TYPES) {
+      expect(decodeClientMessage(JSON.stringify({ type, payload: null }))).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
+    }
+  });
+});
+
+describe('decodePeerMediaState', () => {
+  it('accepts exactly {mic, camera} booleans', () => {
+    expect(decodePeerMediaState('{"mic":true,"camera":false}')).toEqual({ mic: true, camera: false });
+    for (const bad of ['{"mic":true}', '{"mic":1,"camera":false}', '{"mic":true,"camera":false,"x":1}', 'null', '[]', '{', '']) {
+      expect(decodePeerMediaState(bad)).toBeNull();
+    }
+    expect(decodePeerMediaState(new ArrayBuffer(4))).toBeNull();
+  });
+
+  it('never throws on arbitrary text', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 200 }), (text) => void decodePeerMediaState(text)));
   });
 });

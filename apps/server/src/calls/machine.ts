@@ -1,4 +1,4 @@
-import type { CallStatus, EndReason, ErrorCode } from '@parley/protocol';
+import type { CallRole, CallStatus, EndReason, ErrorCode } from '@parley/protocol';
 
 /**
  * The call lifecycle as data. Every change of a call's status goes through {@link transition}; the docs'
@@ -55,7 +55,7 @@ export function transition(status: CallStatus, event: CallEvent): TransitionResu
 }
 
 /** The event a participant's "end this call" request means, given who asks and the call's status. */
-export function endEventFor(status: CallStatus, role: 'caller' | 'callee'): CallEvent {
+export function endEventFor(status: CallStatus, role: CallRole): CallEvent {
   if (status === 'created') return role === 'caller' ? 'cancel' : 'reject';
   return 'hangup';
 }

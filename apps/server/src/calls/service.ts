@@ -115,9 +115,12 @@ export class CallService {
     if (connectionId !== undefined && !(await this.delivery.isConnectionOf(callerId, connectionId))) {
       throw new AppError('VALIDATION_FAILED', 'connectionId is not an open connection of yours');
     }
+    // Whether a device of the callee is rung at once; the caller is told either way (`ringing`, or `call:ringing`
+    // when a device connects later), so it can say "calling" until something rings.
+    const ringing = await this.delivery.isOnline(calleeId);
     const now = Date.now();
     const ringExpiresAt = now + this.timings.ringTimeoutMs;
-    const result = await this.store.calls.create({ callerId, calleeId, callerConn: connectionId ?? null, now, ringExpiresAt });
+    const result = await this.store.calls.create({ callerId, calleeId, callerConn: connectionId ?? null, now, ringExpiresAt, rangAt: ringing ? now : null });
     if (!result.ok) {
       const { blocking } = result;
       const callerBusy = blocking.callerId === callerId || blocking.calleeId === callerId;
@@ -131,7 +134,7 @@ export class CallService {
     this.metrics.callsCreated.inc();
     this.log.info({ callId: result.call.id, userId: callerId, calleeId }, 'call created');
     if (call !== undefined) this.delivery.toUser(calleeId, this.incoming(call));
-    return { call: result.call, callee, ringExpiresAt: iso(ringExpiresAt) };
+    return { call: result.call, callee, ringExpiresAt: iso(ringExpiresAt), ringing };
   }
 
   async get(userId: string, callId: string): Promise<CallDto> {
@@ -185,12 +188,23 @@ export class CallService {
 
   // ---------- WebSocket ----------
 
-  /** A new connection of a user who is being rung hears the ring at once. */
+  /**
+   * A new connection of a user who is being rung hears the ring at once; the first one to hear it after the call
+   * was created tells the caller that it rings now.
+   */
   connectionOpened(conn: ConnectionRef): void {
     const call = this.live.ofUser(conn.userId);
     if (call && call.status === 'created' && call.userIds.callee === conn.userId) {
-      this.delivery.toConnection(conn.id, this.incoming(call));
+      if (this.delivery.toConnection(conn.id, this.incoming(call)) && call.rangAt === null) this.track(this.announceRinging(call));
     }
+  }
+
+  /** The call reached a device of the callee for the first time: the caller hears it rings (once, whichever node). */
+  private async announceRinging(call: LiveCall): Promise<void> {
+    const row = await this.store.calls.markRang(call.id, Date.now());
+    if (row === null) return;
+    const rung = this.commit(withNames(row, call.names));
+    if (rung !== undefined) this.toSide(rung, 'caller', { type: 'call:ringing', payload: { callId: call.id } });
   }
 
   /** A bound connection went away: the call waits out the reconnect grace for that side. */

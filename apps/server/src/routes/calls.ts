@@ -40,15 +40,16 @@ export const callRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['calls'],
         summary: 'Ring another user',
-        description: 'Rings every open connection of the callee with `call:incoming`.',
+        description:
+          'Rings every open connection of the callee with `call:incoming`. `ringing` says whether one was open; if none was, the caller gets `call:ringing` when one connects while the call still rings.',
         security,
         body: CreateCallBody,
         response: { 201: CreateCallResponse, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody },
       },
     },
     async (request, reply) => {
-      const { call, callee, ringExpiresAt } = await calls.create(request.user.id, request.body.calleeId, request.body.connectionId);
-      return reply.code(201).send({ callId: call.id, status: 'created', callee, ringExpiresAt });
+      const { call, callee, ringExpiresAt, ringing } = await calls.create(request.user.id, request.body.calleeId, request.body.connectionId);
+      return reply.code(201).send({ callId: call.id, status: 'created', callee, ringExpiresAt, ringing });
     },
   );
 

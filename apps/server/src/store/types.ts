@@ -63,6 +63,18 @@ export interface NamedCallRecord extends CallRecord {
   calleeName: string;
 }
 
+/** A call to ring. */
+export interface NewCall {
+  callerId: string;
+  calleeId: string;
+  /** The caller's connection that carries it, when the caller said. */
+  callerConn: string | null;
+  now: number;
+  ringExpiresAt: number;
+  /** `now` when a device of the callee is being rung at once (the caller is told it rings), else null. */
+  rangAt: number | null;
+}
+
 export type CreateCallResult = { ok: true; call: CallRecord } | { ok: false; blocking: CallRecord };
 
 export interface HistoryRecord extends CallRecord {
@@ -84,7 +96,7 @@ export interface CallStore {
    * refused, `blocking` is the call in the way: the one where the callee rings the caller if there is one, else
    * the caller's, else the callee's.
    */
-  create(input: { callerId: string; calleeId: string; callerConn: string | null; now: number; ringExpiresAt: number }): Promise<CreateCallResult>;
+  create(input: NewCall): Promise<CreateCallResult>;
   /** Ringing → active, carried by `calleeConn`. Null when it was no longer ringing. */
   accept(id: string, calleeConn: string, now: number): Promise<CallRecord | null>;
   /** Live → ended with `reason`, if its status is one of `from` and `guard` holds; frees both users. */

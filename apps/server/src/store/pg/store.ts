@@ -11,6 +11,7 @@ import type {
   EndGuard,
   HistoryRecord,
   NamedCallRecord,
+  NewCall,
   NodeStore,
   PublicUser,
   Store,
@@ -105,14 +106,14 @@ class PgCalls implements CallStore {
       .innerJoin(callee, eq(callee.id, calls.calleeId));
   }
 
-  async create(input: { callerId: string; calleeId: string; callerConn: string | null; now: number; ringExpiresAt: number }): Promise<CreateCallResult> {
+  async create(input: NewCall): Promise<CreateCallResult> {
     for (let attempt = 0; attempt < 5; attempt += 1) {
       try {
         const call = await this.db.transaction(async (tx) => {
           const id = randomUUID();
           const [row] = await tx
             .insert(calls)
-            .values({ id, callerId: input.callerId, calleeId: input.calleeId, status: 'created', createdAt: input.now, ringExpiresAt: input.ringExpiresAt, callerConn: input.callerConn })
+            .values({ id, callerId: input.callerId, calleeId: input.calleeId, status: 'created', createdAt: input.now, ringExpiresAt: input.ringExpiresAt, rangAt: input.rangAt, callerConn: input.callerConn })
             .returning();
           if (row === undefined) throw new Error('inserting a call returned no row');
           // Both member rows in one statement, in user-id order: two creates for the same two users wait on each

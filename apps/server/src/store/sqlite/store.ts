@@ -10,6 +10,7 @@ import type {
   EndGuard,
   HistoryRecord,
   NamedCallRecord,
+  NewCall,
   NodeStore,
   PublicUser,
   Store,
@@ -105,6 +106,7 @@ function prepare(db: Db) {
       status: 'created',
       createdAt: p('now'),
       ringExpiresAt: p('ringExpiresAt'),
+      rangAt: p('rangAt'),
       callerConn: p('callerConn'),
     }).returning().prepare(),
     insertMember: db.insert(callMembers).values({ userId: p('userId'), callId: p('callId') }).onConflictDoNothing().returning().prepare(),
@@ -265,7 +267,7 @@ class SqliteCalls implements CallStore {
     private readonly q: ReturnType<typeof prepare>,
   ) {}
 
-  async create(input: { callerId: string; calleeId: string; callerConn: string | null; now: number; ringExpiresAt: number }): Promise<CreateCallResult> {
+  async create(input: NewCall): Promise<CreateCallResult> {
     // A blocking call can end between the refused insert and the read of it (another process: the CLI): try again.
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
