@@ -11,7 +11,7 @@ export function EndedNotice() {
   const a11y = useA11y();
   const call = useCallStore((s) => s.call);
   if (call.phase !== 'ended') return null;
-  const text = t(endedMessageKey(call.cause, call.role, call.by), { name: call.peer.username });
+  const text = t(endedMessageKey(call.cause, call.role, call.by, call.rang), { name: call.peer.username });
   return (
     <div
       className={`banner ${call.cause === 'media_failed' ? 'banner-warn' : 'banner-info'} ended-notice`}

@@ -1,9 +1,12 @@
-import { assertNever } from '@parley/protocol';
-import type { CallRole, EndCause } from '../stores/callMachine';
+import { assertNever, type CallRole } from '@parley/protocol';
+import type { EndCause } from '../stores/callMachine';
 import type { MessageKey } from './dictionary';
 
-/** The sentence that says why a call ended, from this tab's point of view. */
-export function endedMessageKey(cause: EndCause, role: CallRole, by: 'local' | 'remote'): MessageKey {
+/**
+ * The sentence that says why a call ended, from this tab's point of view. `rang`: the call reached a device of the
+ * callee (a caller whose call never rang anywhere is told the callee stayed offline, not that they didn't answer).
+ */
+export function endedMessageKey(cause: EndCause, role: CallRole, by: 'local' | 'remote', rang = true): MessageKey {
   switch (cause) {
     case 'hangup':
       return by === 'local' ? 'ended.hangup.local' : 'ended.hangup.remote';
@@ -12,7 +15,8 @@ export function endedMessageKey(cause: EndCause, role: CallRole, by: 'local' | '
     case 'rejected':
       return role === 'callee' ? 'ended.rejected.local' : 'ended.rejected.remote';
     case 'missed':
-      return role === 'caller' ? 'ended.missed.caller' : 'ended.missed.callee';
+      if (role === 'callee') return 'ended.missed.callee';
+      return rang ? 'ended.missed.caller' : 'ended.missed.offline';
     case 'connection_lost':
       return 'ended.connectionLost';
     case 'server_restart':

@@ -11,9 +11,20 @@ export interface LocalMedia {
   issue: MediaIssue | null;
 }
 
+/** The microphone and camera the user picked (device ids), null for the browser's default. */
 export interface DevicePreferences {
-  audioDeviceId?: string | null;
-  videoDeviceId?: string | null;
+  audio: string | null;
+  video: string | null;
+}
+
+export type MediaKind = keyof DevicePreferences;
+
+/** Where the call layer gets its tracks from (these functions in the app, a fake in unit tests). */
+export interface MediaSource {
+  acquireLocalMedia(prefs: DevicePreferences): Promise<LocalMedia>;
+  acquireTrack(kind: MediaKind, deviceId: string | null): Promise<MediaStreamTrack | null>;
+  acquireScreen(): Promise<MediaStreamTrack | null>;
+  listDevices(): Promise<DeviceLists>;
 }
 
 /** A permission prompt nobody answers must not hold the call: after this long we go on receive-only. */
@@ -59,10 +70,10 @@ async function tryGetUserMedia(constraints: MediaStreamConstraints): Promise<{ s
 }
 
 /** Ask for microphone and camera; on failure ask for each alone, so one missing device does not cost the other. */
-export async function acquireLocalMedia(prefs: DevicePreferences = {}): Promise<LocalMedia> {
+export async function acquireLocalMedia(prefs: DevicePreferences = { audio: null, video: null }): Promise<LocalMedia> {
   if (!canCapture()) return { audio: null, video: null, issue: 'unsupported' };
 
-  const both = await tryGetUserMedia({ audio: audioConstraints(prefs.audioDeviceId), video: videoConstraints(prefs.videoDeviceId) });
+  const both = await tryGetUserMedia({ audio: audioConstraints(prefs.audio), video: videoConstraints(prefs.video) });
   if ('stream' in both) {
     return { audio: both.stream.getAudioTracks()[0] ?? null, video: both.stream.getVideoTracks()[0] ?? null, issue: null };
   }
@@ -83,7 +94,7 @@ export async function acquireLocalMedia(prefs: DevicePreferences = {}): Promise<
 }
 
 /** One device track on its own, for switching devices or turning the camera back on. Null when it failed. */
-export async function acquireTrack(kind: 'audio' | 'video', deviceId?: string | null): Promise<MediaStreamTrack | null> {
+export async function acquireTrack(kind: MediaKind, deviceId?: string | null): Promise<MediaStreamTrack | null> {
   if (!canCapture()) return null;
   const result = await tryGetUserMedia(kind === 'audio' ? { audio: audioConstraints(deviceId) } : { video: videoConstraints(deviceId) });
   if (!('stream' in result)) return null;

@@ -5,8 +5,11 @@ import { assertNever } from '@parley/protocol';
  * (a firewall, a relay that refuses our credentials); without a bound the call would sit on "Connecting…" forever.
  * Every fresh RTCPeerConnection of a call must reach `connected` within `MEDIA_CONNECT_TIMEOUT_MS` while both sides
  * are on signaling. Gathering that ends without a single local candidate fails it at once; the connection reporting
- * `failed` brings the deadline forward to ICE_FAILED_GRACE_MS from then. The call controller feeds it events, keeps
- * one timer for the deadline, and ends the call as `media_failed` when the state becomes `failed`.
+ * `failed` brings the deadline forward to ICE_FAILED_GRACE_MS from then. {@link MediaWatchdog} feeds it events and
+ * keeps one timer for the deadline; the call ends as `media_failed` when the state becomes `failed`.
+ *
+ * A "connection" here is one attempt to get media through: a new RTCPeerConnection, or an existing one that
+ * reconnects because the other side's page reloaded. Signaling reconnects open none: media never stopped.
  *
  *   off ──open──▶ waiting ──connected──────────────▶ up
  *                    │ ──no candidates / deadline──▶ failed
@@ -48,7 +51,7 @@ export type MediaWatch =
   | { state: 'failed'; callId: string; connection: number; why: MediaFailure };
 
 export type MediaWatchEvent =
-  /** A fresh RTCPeerConnection `connection` was opened for `callId`, with both sides on signaling. */
+  /** Media of `callId` starts connecting (attempt `connection`), with both sides on signaling. */
   | { type: 'open'; callId: string; connection: number; at: number }
   | { type: 'connection-state'; connection: number; state: RTCPeerConnectionState; at: number }
   /** ICE gathering of `connection` completed with `candidates` local candidates. */
@@ -105,4 +108,74 @@ function fail(watch: Extract<MediaWatch, { state: 'waiting' }>, why: MediaFailur
  */
 export function holdsRemoteHangup(watch: MediaWatch, callId: string, reason: string): boolean {
   return reason === 'hangup' && watch.state === 'waiting' && watch.callId === callId;
+}
+
+export interface MediaWatchdogHooks {
+  /** Media could not connect: the call should end as `media_failed`. */
+  failed(failure: Extract<MediaWatch, { state: 'failed' }>): void;
+  /** The watchdog stopped waiting (media came up, or it was paused or stopped). */
+  settled(): void;
+}
+
+/** The watchdog of one tab: the pure machine above, the current attempt, and the timer for its deadline. */
+export class MediaWatchdog {
+  #state: MediaWatch = MEDIA_WATCH_OFF;
+  #attempt = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #hooks: MediaWatchdogHooks;
+  readonly #timeoutMs: number;
+
+  constructor(hooks: MediaWatchdogHooks, timeoutMs = MEDIA_CONNECT_TIMEOUT_MS) {
+    this.#hooks = hooks;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  get state(): MediaWatch {
+    return this.#state;
+  }
+
+  /** Media of `callId` starts connecting: the bound starts now. */
+  arm(callId: string): void {
+    this.#move({ type: 'open', callId, connection: ++this.#attempt, at: Date.now() });
+  }
+
+  /** The current connection reports `state` (`connected` also when its state channel opened). */
+  connectionState(state: RTCPeerConnectionState): void {
+    this.#move({ type: 'connection-state', connection: this.#attempt, state, at: Date.now() });
+  }
+
+  gathered(candidates: number): void {
+    this.#move({ type: 'gathered', connection: this.#attempt, candidates });
+  }
+
+  /** A side is off signaling: media cannot be expected until both are back. */
+  pause(): void {
+    this.#move({ type: 'pause' });
+  }
+
+  stop(): void {
+    this.#move({ type: 'stop' });
+  }
+
+  #move(event: MediaWatchEvent): void {
+    const before = this.#state;
+    this.#state = watchMedia(before, event, this.#timeoutMs);
+    if (this.#state === before && event.type !== 'tick') return;
+    clearTimeout(this.#timer);
+    const current = this.#state;
+    switch (current.state) {
+      case 'waiting':
+        this.#timer = setTimeout(() => this.#move({ type: 'tick', at: Date.now() }), Math.max(0, current.deadline - Date.now()));
+        return;
+      case 'failed':
+        this.#hooks.failed(current);
+        return;
+      case 'up':
+      case 'off':
+        this.#hooks.settled();
+        return;
+      default:
+        assertNever(current);
+    }
+  }
 }

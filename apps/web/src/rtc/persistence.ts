@@ -1,4 +1,6 @@
-import type { CallRole, CallState, Peer } from '../stores/callMachine';
+import type { CallRole, Peer } from '@parley/protocol';
+import type { CallState } from '../stores/callMachine';
+import type { DevicePreferences } from './media';
 
 /**
  * What a tab keeps across reloads: the call it is in (sessionStorage, per tab) and the chosen devices
@@ -62,8 +64,6 @@ export function readDialingCall(): string | null {
   }
 }
 
-export type DevicePreferences = { audio: string | null; video: string | null };
-
 export function readDevicePreferences(): DevicePreferences {
   try {
     const raw = localStorage.getItem(DEVICE_KEY);
@@ -85,3 +85,14 @@ export function saveDevicePreferences(prefs: DevicePreferences): void {
     // Not remembered; harmless.
   }
 }
+
+/** What the call layer keeps across reloads, as one object (the functions above in the app, memory in tests). */
+export interface CallStorage {
+  persistCall(call: CallState): void;
+  readActiveCall(): StoredCall | null;
+  readDialingCall(): string | null;
+  readDevicePreferences(): DevicePreferences;
+  saveDevicePreferences(prefs: DevicePreferences): void;
+}
+
+export const browserCallStorage: CallStorage = { persistCall, readActiveCall, readDialingCall, readDevicePreferences, saveDevicePreferences };

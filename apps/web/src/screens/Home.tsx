@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { Activity, useEffect, useState } from 'react';
 import { ConnectionBanner } from '../components/ConnectionBanner';
 import { EndedNotice } from '../components/EndedNotice';
 import { Header, type Tab } from '../components/Header';
@@ -39,17 +39,29 @@ function useTab(): [Tab, (tab: Tab) => void] {
 export default function Home() {
   const [tab, setTab] = useTab();
   const phase = useCallStore((s) => s.call.phase);
-  if (phase === 'outgoing') return <OutgoingCallScreen />;
-  if (phase === 'connecting' || phase === 'connected') return <InCallScreen />;
+  const inCall = phase === 'connecting' || phase === 'connected';
+  const ringing = phase === 'outgoing' || phase === 'incoming';
   return (
-    <div className="app">
-      <Header tab={tab} onTab={setTab} />
-      <ConnectionBanner />
-      <div className="content">
-        <EndedNotice />
-        {tab === 'people' ? <UsersScreen /> : <HistoryScreen />}
-      </div>
-      <IncomingCallDialog />
-    </div>
+    <>
+      {/* The in-call screen is rendered, hidden, while the call rings, and only revealed on answer: the first
+          render of a screen in a fresh page costs more than the whole signaling exchange (packages/bench/PROFILE.md). */}
+      {(ringing || inCall) && (
+        <Activity mode={inCall ? 'visible' : 'hidden'}>
+          <InCallScreen />
+        </Activity>
+      )}
+      {phase === 'outgoing' && <OutgoingCallScreen />}
+      <Activity mode={inCall || phase === 'outgoing' ? 'hidden' : 'visible'}>
+        <div className="app">
+          <Header tab={tab} onTab={setTab} />
+          <ConnectionBanner />
+          <div className="content">
+            <EndedNotice />
+            {tab === 'people' ? <UsersScreen /> : <HistoryScreen />}
+          </div>
+          <IncomingCallDialog />
+        </div>
+      </Activity>
+    </>
   );
 }

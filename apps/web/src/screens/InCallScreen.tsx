@@ -62,27 +62,41 @@ export function InCallScreen() {
   const remoteStream = useCallStore((s) => s.remoteStream);
   const quality = useCallStore((s) => s.quality);
   const remoteVideo = useCallStore((s) => s.remoteVideo);
+  const remoteMedia = useCallStore((s) => s.remoteMedia);
   const [showDevices, setShowDevices] = useState(false);
 
-  if (call.phase !== 'connecting' && call.phase !== 'connected') return null;
+  // Rendered (hidden, see Home) from the moment the call rings: until it is answered it shows "connecting".
+  if (call.phase === 'idle' || call.phase === 'ended') return null;
   const peer = call.peer.username;
   const connected = call.phase === 'connected';
-  const showAvatar = remoteVideo !== 'playing';
+  const link = call.phase === 'connecting' || call.phase === 'connected' ? call.link : 'ok';
+  // The other side says at once when its camera goes off (the call's state channel); the stats notice a frozen
+  // picture only seconds later, and still cover a peer that says nothing.
+  const remoteCameraOff = remoteMedia?.camera === false;
+  const showAvatar = remoteCameraOff || remoteVideo !== 'playing';
+  const remoteMuted = remoteMedia?.mic === false;
 
   return (
-    <main className="call-screen in-call" data-testid="in-call" data-phase={call.phase} data-link={call.link}>
+    <main className="call-screen in-call" data-testid="in-call" data-phase={call.phase} data-link={link}>
       <div className="call-top">
         <div className="call-peer">
-          <span className="call-peer-name">{peer}</span>
+          <span className="call-peer-name">
+            {peer}
+            {remoteMuted && (
+              <span className="remote-muted" role="img" aria-label={t('call.remoteMuted', { name: peer })} title={t('call.remoteMuted', { name: peer })} data-testid="remote-muted">
+                <Icon name="micOff" size={16} />
+              </span>
+            )}
+          </span>
           {connected ? <CallTimer since={call.answeredAt} /> : <span className="muted">{t('call.connecting', { name: peer })}</span>}
         </div>
         <QualityBadge quality={connected ? quality : null} />
       </div>
 
-      {call.link !== 'ok' && (
+      {link !== 'ok' && (
         <div className="banner banner-warn reconnecting" role="alert" data-testid="reconnecting">
           <span className="spinner" aria-hidden="true" />
-          {t(LINK_TEXT[call.link], { name: peer })}
+          {t(LINK_TEXT[link], { name: peer })}
         </div>
       )}
 
@@ -97,7 +111,11 @@ export function InCallScreen() {
               <div className="remote-placeholder">
                 <Avatar name={peer} size="xl" />
                 <span className="muted">
-                  {connected && remoteVideo === 'stalled' ? t('call.remoteCameraOff') : connected ? peer : t('call.connecting', { name: peer })}
+                  {connected && (remoteCameraOff || remoteVideo === 'stalled')
+                    ? t('call.remoteCameraOff')
+                    : connected
+                      ? peer
+                      : t('call.connecting', { name: peer })}
                 </span>
               </div>
             ) : null

@@ -25,7 +25,9 @@ export function OutgoingCallScreen() {
         <h1 className="outgoing-title" aria-live="polite">
           {t('outgoing.calling', { name: call.peer.username })}
         </h1>
-        <p className="muted">{call.callId ? t('outgoing.ringing') : t('outgoing.placing')}</p>
+        <p className="muted" data-testid="outgoing-status" data-ringing={call.ringing}>
+          {!call.callId ? t('outgoing.placing') : call.ringing ? t('outgoing.ringing') : t('outgoing.offline', { name: call.peer.username })}
+        </p>
         <MediaIssueNotice peerName={call.peer.username} />
         <button type="button" className="btn btn-danger btn-lg" aria-label={a11y.cancel} onClick={() => void hangUp()} autoFocus>
           <Icon name="hangup" />

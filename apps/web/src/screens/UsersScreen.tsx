@@ -61,16 +61,21 @@ export function UsersScreen() {
             </span>
             <span className="user-main">
               <span className="user-name">{user.username}</span>
-              <span className="muted user-status">{user.online ? t('users.online') : t('users.offline')}</span>
+              <span className="muted user-status" id={`${filterId}-${user.id}-status`}>
+                {user.online ? t('users.online') : t('users.offlineHint')}
+              </span>
             </span>
+            {/* Calling someone offline waits for them to come online: the button and its description say so. */}
             <button
               type="button"
-              className="btn btn-call"
+              className={`btn btn-call ${user.online ? '' : 'btn-call-offline'}`}
               aria-label={a11y.call(user.username)}
+              aria-describedby={user.online ? undefined : `${filterId}-${user.id}-status`}
+              title={user.online ? undefined : t('users.offlineHint')}
               onClick={() => void placeCall({ id: user.id, username: user.username })}
             >
               <Icon name="phone" size={16} />
-              <span className="hide-narrow">{t('users.call')}</span>
+              <span className="hide-narrow">{user.online ? t('users.call') : t('users.callOffline')}</span>
             </button>
           </li>
         ))}

@@ -279,6 +279,9 @@ export class SignalingClient {
   }
 }
 
+/** What the call layer uses of the signaling client (a fake one in unit tests). */
+export type SignalingPort = Pick<SignalingClient, 'status' | 'send' | 'on' | 'onStatus' | 'ready'>;
+
 function socketUrl(): string {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   return `${scheme}://${location.host}/api/v1/ws`;

@@ -1,6 +1,8 @@
-import { create } from 'zustand';
+import type { PeerMediaState } from '@parley/protocol';
+import { useStore } from 'zustand';
+import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { MessageKey } from '../i18n';
-import type { DeviceLists, MediaIssue } from '../rtc/media';
+import type { DeviceLists, DevicePreferences, MediaIssue } from '../rtc/media';
 import type { Quality } from '../rtc/quality';
 import { IDLE, reduce, type CallEvent, type CallState } from './callMachine';
 
@@ -20,9 +22,12 @@ export interface CallStoreState {
   remoteStream: MediaStream | null;
   /** Null until the first stats sample of a connection. */
   quality: Quality | null;
+  /** What the stats say about the remote picture (a fallback: `remoteMedia` says it sooner). */
   remoteVideo: 'playing' | 'stalled' | 'none';
+  /** What the other side says it sends, over the call's data channel; null until it has said anything. */
+  remoteMedia: PeerMediaState | null;
   devices: DeviceLists;
-  selectedDevices: { audio: string | null; video: string | null };
+  selectedDevices: DevicePreferences;
   /** A short-lived message about a control that did not work (screen share refused, device failed). */
   notice: MessageKey | null;
 }
@@ -35,29 +40,64 @@ export const NO_CALL_MEDIA = {
   remoteStream: null,
   quality: null,
   remoteVideo: 'none',
+  remoteMedia: null,
   notice: null,
 } as const satisfies Partial<CallStoreState>;
 
-export const useCallStore = create<CallStoreState>(() => ({
-  call: IDLE,
-  ...NO_CALL_MEDIA,
-  devices: { audio: [], video: [] },
-  selectedDevices: { audio: null, video: null },
-}));
+/**
+ * What the UI shows about calls, and the call state machine's current state. One store per controller: the app
+ * has one (`callStore`), a unit test makes its own.
+ */
+export class CallStore {
+  readonly api: StoreApi<CallStoreState>;
 
-/** Move the call state machine; returns whether the event applied (false for stale or duplicate events). */
-export function dispatchCall(event: CallEvent): boolean {
-  const before = useCallStore.getState().call;
-  const after = reduce(before, event);
-  if (after === before) return false;
-  useCallStore.setState({ call: after });
-  return true;
+  constructor() {
+    this.api = createStore<CallStoreState>(() => ({
+      call: IDLE,
+      ...NO_CALL_MEDIA,
+      devices: { audio: [], video: [] },
+      selectedDevices: { audio: null, video: null },
+    }));
+  }
+
+  get state(): CallStoreState {
+    return this.api.getState();
+  }
+
+  get call(): CallState {
+    return this.api.getState().call;
+  }
+
+  /** Move the call state machine; returns whether the event applied (false for stale or duplicate events). */
+  dispatch(event: CallEvent): boolean {
+    const before = this.call;
+    const after = reduce(before, event);
+    if (after === before) return false;
+    this.api.setState({ call: after });
+    return true;
+  }
+
+  patch(patch: Partial<Omit<CallStoreState, 'call'>>): void {
+    this.api.setState(patch);
+  }
+
+  /** Change the local media state from what it is now. */
+  patchMedia(patch: Partial<LocalMediaState>): void {
+    this.api.setState((s) => ({ media: { ...s.media, ...patch } }));
+  }
+
+  /** Called on every change of the call state, with the state before. */
+  onCall(listener: (call: CallState, previous: CallState) => void): () => void {
+    return this.api.subscribe((state, previous) => {
+      if (state.call !== previous.call) listener(state.call, previous.call);
+    });
+  }
 }
 
-export function getCall(): CallState {
-  return useCallStore.getState().call;
-}
+/** The app's call store. */
+export const callStore = new CallStore();
 
-export function patchCallStore(patch: Partial<Omit<CallStoreState, 'call'>>): void {
-  useCallStore.setState(patch);
+/** React hook over the app's call store: `useCallStore((s) => s.call)`. */
+export function useCallStore<T>(selector: (state: CallStoreState) => T): T {
+  return useStore(callStore.api, selector);
 }

@@ -1,4 +1,4 @@
-import { assertNever, type CallEndedReason } from '@parley/protocol';
+import { assertNever, type CallEndedReason, type CallRole, type Peer } from '@parley/protocol';
 
 /**
  * The call lifecycle of this tab as a pure state machine: `reduce(state, event)` returns the next state, or the very
@@ -6,17 +6,14 @@ import { assertNever, type CallEndedReason } from '@parley/protocol';
  * it; nothing else decides what phase a call is in.
  *
  *   idle ──dial──▶ outgoing ──answered──▶ connecting ──media-up──▶ connected
- *     └───ring──▶ incoming ──answer────▶ ┘                │                │
- *   idle ──resume (page reload mid-call)─▶ connecting     └──── end ───────┴──▶ ended ──dismiss──▶ idle
+ *     │               │ crossed                  ▲            │                │
+ *     └───ring──▶ incoming ──answer──────────────┘            │                │
+ *   idle ──resume (page reload mid-call)─▶ connecting         └──── end ───────┴──▶ ended ──dismiss──▶ idle
  *   Any live phase ──end──▶ ended; `ended` behaves like `idle` for dial/ring/resume, it only keeps the reason to show.
+ *
+ * `crossed` is glare: both people pressed Call at once. The server keeps one call; the tab whose own dial lost
+ * becomes the callee of the one that was kept (see `rtc/callActions.ts`).
  */
-
-export interface Peer {
-  id: string;
-  username: string;
-}
-
-export type CallRole = 'caller' | 'callee';
 
 /**
  * Is anything between us and the other side broken right now? `self`: our socket dropped (or we are rejoining after
@@ -41,6 +38,11 @@ export type CallState =
       callId: string | null;
       peer: Peer;
       ringExpiresAt: string | null;
+      /**
+       * Whether a device of the callee has the call: false while we are only *calling* (they are offline; the
+       * server rings them if they connect in time), true once it *rings* (POST /calls said so, or `call:ringing`).
+       */
+      ringing: boolean;
     }
   | { phase: 'incoming'; callId: string; peer: Peer; ringExpiresAt: string | null }
   | { phase: 'connecting'; callId: string; role: CallRole; peer: Peer; link: Link; answeredAt: number | null }
@@ -55,14 +57,20 @@ export type CallState =
       by: 'local' | 'remote';
       /** Talk time, for calls that were answered. */
       durationMs: number | null;
+      /** False for a call this tab placed that never rang anywhere (the callee stayed offline). */
+      rang: boolean;
     };
 
 export type CallPhase = CallState['phase'];
 
 export type CallEvent =
   | { type: 'dial'; attempt: number; peer: Peer }
-  | { type: 'dialed'; attempt: number; callId: string; ringExpiresAt: string }
+  | { type: 'dialed'; attempt: number; callId: string; ringExpiresAt: string; ringing: boolean }
+  /** The server says our call now rings on a device of the callee. */
+  | { type: 'ringing'; callId: string }
   | { type: 'ring'; callId: string; peer: Peer; ringExpiresAt: string | null }
+  /** Our dial `attempt` lost to the other person's call to us (glare): we are rung by `callId` instead. */
+  | { type: 'crossed'; attempt: number; callId: string; peer: Peer; ringExpiresAt: string | null }
   /** This tab clicked Accept. */
   | { type: 'answer'; callId: string; at: number }
   /** The server told the caller the callee accepted. */
@@ -106,14 +114,22 @@ export function reduce(state: CallState, event: CallEvent): CallState {
   switch (event.type) {
     case 'dial':
       if (isLive(state)) return state;
-      return { phase: 'outgoing', attempt: event.attempt, callId: null, peer: event.peer, ringExpiresAt: null };
+      return { phase: 'outgoing', attempt: event.attempt, callId: null, peer: event.peer, ringExpiresAt: null, ringing: false };
 
     case 'dialed':
       if (state.phase !== 'outgoing' || state.attempt !== event.attempt || state.callId !== null) return state;
-      return { ...state, callId: event.callId, ringExpiresAt: event.ringExpiresAt };
+      return { ...state, callId: event.callId, ringExpiresAt: event.ringExpiresAt, ringing: event.ringing };
+
+    case 'ringing':
+      if (state.phase !== 'outgoing' || state.callId !== event.callId || state.ringing) return state;
+      return { ...state, ringing: true };
 
     case 'ring':
       if (isLive(state)) return state;
+      return { phase: 'incoming', callId: event.callId, peer: event.peer, ringExpiresAt: event.ringExpiresAt };
+
+    case 'crossed':
+      if (state.phase !== 'outgoing' || state.attempt !== event.attempt || state.callId !== null) return state;
       return { phase: 'incoming', callId: event.callId, peer: event.peer, ringExpiresAt: event.ringExpiresAt };
 
     case 'answer':
@@ -167,6 +183,7 @@ export function reduce(state: CallState, event: CallEvent): CallState {
         cause: event.cause,
         by: event.by,
         durationMs: answeredAt === null || state.phase !== 'connected' ? null : Math.max(0, event.at - answeredAt),
+        rang: state.phase !== 'outgoing' || state.ringing,
       };
     }
 

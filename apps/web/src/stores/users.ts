@@ -78,8 +78,13 @@ export function resetUsers(): void {
   useUsersStore.setState({ users: [], status: 'idle', error: null, filter: '' });
 }
 
-/** Case-insensitive substring match on the username; presence order is left to the server's sort. */
+/**
+ * The people list as shown: a case-insensitive substring match on the username, online people first (a call to
+ * them rings at once), each group in the server's order.
+ */
 export function filterUsers(users: readonly UserListItem[], filter: string): UserListItem[] {
   const needle = filter.trim().toLowerCase();
-  return needle ? users.filter((u) => u.username.toLowerCase().includes(needle)) : [...users];
+  const shown = needle ? users.filter((u) => u.username.toLowerCase().includes(needle)) : [...users];
+  // Array.prototype.sort is stable: within each group the server's order stays.
+  return shown.sort((a, b) => Number(b.online) - Number(a.online));
 }

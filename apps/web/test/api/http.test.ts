@@ -98,7 +98,7 @@ describe('the endpoints', () => {
     ['login', () => authApi.login({ username: 'alice', password: 'password1' }), '/api/v1/auth/login', { accessToken: 'a.b.c', expiresAt: at }],
     ['me', () => usersApi.me(), '/api/v1/users/me', { id, username: 'alice' }],
     ['list', () => usersApi.list(), '/api/v1/users', []],
-    ['create', () => callsApi.create({ calleeId: id }), '/api/v1/calls', { callId: id, status: 'created', callee: { id, username: 'bob' }, ringExpiresAt: at }],
+    ['create', () => callsApi.create({ calleeId: id }), '/api/v1/calls', { callId: id, status: 'created', callee: { id, username: 'bob' }, ringExpiresAt: at, ringing: true }],
     ['get', () => callsApi.get(id), `/api/v1/calls/${id}`, { callId: id, status: 'active', callerId: id, calleeId: id, createdAt: at, answeredAt: at }],
     ['end', () => callsApi.end(id), `/api/v1/calls/${id}/end`, { status: 'ended', endReason: 'hangup' }],
     ['history', () => callsApi.history({ limit: 5 }), '/api/v1/calls?limit=5', []],

@@ -14,6 +14,10 @@ describe('endedMessageKey', () => {
     expect(endedMessageKey('missed', 'caller', 'remote')).toBe('ended.missed.caller');
     expect(endedMessageKey('missed', 'callee', 'remote')).toBe('ended.missed.callee');
   });
+  it('tells a caller whose call never rang anywhere that the callee stayed offline', () => {
+    expect(endedMessageKey('missed', 'caller', 'remote', false)).toBe('ended.missed.offline');
+    expect(endedMessageKey('missed', 'caller', 'remote', true)).toBe('ended.missed.caller');
+  });
   it('covers the causes that never reach the server', () => {
     expect(endedMessageKey('media_failed', 'caller', 'local')).toBe('ended.mediaFailed');
     expect(endedMessageKey('media_failed', 'callee', 'remote')).toBe('ended.mediaFailed');

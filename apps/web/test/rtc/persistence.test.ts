@@ -39,12 +39,12 @@ describe('call persistence', () => {
     persistCall({ phase: 'connected', callId: CALL, role: 'callee', peer, link: 'ok', answeredAt: 1234 });
     expect(readActiveCall()).toEqual({ callId: CALL, role: 'callee', peer, answeredAt: 1234 });
     expect(readDialingCall()).toBeNull();
-    persistCall({ phase: 'ended', callId: CALL, role: 'callee', peer, cause: 'hangup', by: 'local', durationMs: 1 });
+    persistCall({ phase: 'ended', callId: CALL, role: 'callee', peer, cause: 'hangup', by: 'local', durationMs: 1, rang: true });
     expect(readActiveCall()).toBeNull();
   });
 
   it('remembers a call being placed, so a reload can cancel it', () => {
-    persistCall({ phase: 'outgoing', attempt: 1, callId: CALL, peer, ringExpiresAt: null });
+    persistCall({ phase: 'outgoing', attempt: 1, callId: CALL, peer, ringExpiresAt: null, ringing: true });
     expect(readDialingCall()).toBe(CALL);
     expect(readActiveCall()).toBeNull();
   });

@@ -12,7 +12,7 @@ function run(events: CallEvent[], from: CallState = IDLE): CallState {
 
 const placed: CallEvent[] = [
   { type: 'dial', attempt: 1, peer: bob },
-  { type: 'dialed', attempt: 1, callId: CALL, ringExpiresAt: '2026-01-01T00:00:30.000Z' },
+  { type: 'dialed', attempt: 1, callId: CALL, ringExpiresAt: '2026-01-01T00:00:30.000Z', ringing: true },
 ];
 const ringing: CallEvent[] = [{ type: 'ring', callId: CALL, peer: alice, ringExpiresAt: null }];
 
@@ -25,7 +25,7 @@ describe('placing a call', () => {
 
   it('ignores the answer of a dial that was cancelled and replaced', () => {
     const state = run([placed[0]!, { type: 'end', callId: null, cause: 'cancelled', by: 'local', at: 1 }, { type: 'dial', attempt: 2, peer: bob }]);
-    const next = reduce(state, { type: 'dialed', attempt: 1, callId: CALL, ringExpiresAt: '' });
+    const next = reduce(state, { type: 'dialed', attempt: 1, callId: CALL, ringExpiresAt: '', ringing: true });
     expect(next).toBe(state);
   });
 
@@ -33,7 +33,7 @@ describe('placing a call', () => {
     const state = run([...placed, { type: 'answered', callId: CALL, at: 1_000 }, { type: 'media-up', callId: CALL, at: 1_500 }]);
     expect(state).toEqual({ phase: 'connected', callId: CALL, role: 'caller', peer: bob, link: 'ok', answeredAt: 1_000 });
     const ended = reduce(state, { type: 'end', callId: CALL, cause: 'hangup', by: 'local', at: 61_000 });
-    expect(ended).toEqual({ phase: 'ended', callId: CALL, role: 'caller', peer: bob, cause: 'hangup', by: 'local', durationMs: 60_000 });
+    expect(ended).toEqual({ phase: 'ended', callId: CALL, role: 'caller', peer: bob, cause: 'hangup', by: 'local', durationMs: 60_000, rang: true });
   });
 
   it('ends as declined with no duration when the callee rejects', () => {
@@ -127,7 +127,7 @@ describe('media that never connects', () => {
   it('ends a connecting call as media_failed, with no talk time', () => {
     const connecting = run([...ringing, { type: 'answer', callId: CALL, at: 10 }]);
     const ended = reduce(connecting, { type: 'end', callId: CALL, cause: 'media_failed', by: 'local', at: 12_010 });
-    expect(ended).toEqual({ phase: 'ended', callId: CALL, role: 'callee', peer: alice, cause: 'media_failed', by: 'local', durationMs: null });
+    expect(ended).toEqual({ phase: 'ended', callId: CALL, role: 'callee', peer: alice, cause: 'media_failed', by: 'local', durationMs: null, rang: true });
   });
 
   it('keeps the talk time of a call whose fresh connection after a reconnect never came up', () => {

@@ -1,6 +1,6 @@
 import type { UserListItem } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
-import { applyPresence } from '../../src/stores/users';
+import { applyPresence, filterUsers } from '../../src/stores/users';
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const user = (n: number, online: boolean): UserListItem => ({ id: id(n), username: `user${n}`, online });
@@ -24,5 +24,18 @@ describe('applyPresence', () => {
     expect(applyPresence(list, { online: [id(9)], offline: [] }, id(9)).unknown).toBe(false);
     expect(applyPresence(list, { online: [id(9), id(4)], offline: [] }, id(9)).unknown).toBe(true);
     expect(applyPresence(list, { online: [], offline: [id(5)] }, undefined).unknown).toBe(true);
+  });
+});
+
+describe('filterUsers', () => {
+  it('puts online people first and keeps the server order within each group', () => {
+    const list = [user(1, false), user(2, true), user(3, false), user(4, true)];
+    expect(filterUsers(list, '').map((u) => u.username)).toEqual(['user2', 'user4', 'user1', 'user3']);
+  });
+
+  it('filters by a case-insensitive substring before sorting, without touching the input', () => {
+    const list = [user(11, false), user(12, true), user(2, true)];
+    expect(filterUsers(list, ' USER1 ').map((u) => u.username)).toEqual(['user12', 'user11']);
+    expect(list.map((u) => u.username)).toEqual(['user11', 'user12', 'user2']);
   });
 });
