@@ -15,6 +15,8 @@ export interface OpenOptions {
   locale?: string;
   /** Replace getUserMedia with one that refuses, as if the user denied camera and microphone. */
   denyMedia?: boolean;
+  /** Runs on the new context before its page opens (init scripts, WebSocket routes). */
+  setup?: (context: BrowserContext) => Promise<void>;
 }
 
 /** A new browser context (its own storage, like another person's browser) for `user`, logged in through the UI. */
@@ -33,6 +35,7 @@ export async function openAs(browser: Browser, baseURL: string, user: TestUser, 
       Object.defineProperty(navigator.mediaDevices, 'getUserMedia', { value: deny, configurable: true });
     });
   }
+  await options.setup?.(context);
   const page = await context.newPage();
   forwardErrors(page, user.username);
   await login(page, user, lang);
