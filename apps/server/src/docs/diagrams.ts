@@ -52,12 +52,15 @@ export function generatedBlocks(): Record<string, string> {
   };
 }
 
-/** Replaces every `<!-- generated:NAME -->…<!-- /generated:NAME -->` block with freshly generated content. */
-export function renderDocument(text: string, blocks = generatedBlocks()): string {
+/**
+ * Replaces every `<!-- KIND:NAME -->…<!-- /KIND:NAME -->` block with fresh content: `generated` blocks come from
+ * the code, `recorded` ones from runs of a real server (apps/server/test/docs/).
+ */
+export function renderDocument(text: string, blocks = generatedBlocks(), kind: 'generated' | 'recorded' = 'generated'): string {
   let out = text;
   for (const [name, content] of Object.entries(blocks)) {
-    const pattern = new RegExp(`(<!-- generated:${name} -->)[\\s\\S]*?(<!-- /generated:${name} -->)`);
-    if (!pattern.test(out)) throw new Error(`docs: marker generated:${name} is missing`);
+    const pattern = new RegExp(`(<!-- ${kind}:${name} -->)[\\s\\S]*?(<!-- /${kind}:${name} -->)`);
+    if (!pattern.test(out)) throw new Error(`docs: marker ${kind}:${name} is missing`);
     out = out.replace(pattern, `$1\n${content}\n$2`);
   }
   return out;
