@@ -82,6 +82,7 @@ describe('limits across 3 nodes', () => {
       expect(new Set(open.map((c) => c.node)).size).toBe(at.length);
       for (let i = 0; i < at.length; i += 1) {
         const attempt = await Client.attempt(node(i), user);
+        if (attempt.ok) open.push(attempt.client);
         expect(attempt, `11th socket on node ${i + 1}`).toEqual({ ok: false, code: CLOSE_CODES.TOO_MANY_CONNECTIONS });
       }
       open.shift()?.close();
