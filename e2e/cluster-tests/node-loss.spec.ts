@@ -28,8 +28,6 @@ async function openRecorded(open: Open, user: TestUser): Promise<{ tab: Tab; sig
 }
 
 test.describe('a call across two nodes behind nginx', () => {
-  test.setTimeout(150_000);
-
   /** alice's and bob's pages both on nginx's address, their sockets on different nodes; alice calls bob. */
   async function callAcrossNodes({ newUser, open, request }: { newUser: (p: string) => Promise<TestUser>; open: Open; request: APIRequestContext }) {
     const a = await openRecorded(open, await newUser('alice'));
