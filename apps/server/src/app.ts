@@ -31,6 +31,7 @@ import { securityHeadersFor } from './http/security-headers.js';
 import { ensureSelfSignedCertificate, readTls } from './http/tls.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { asyncApiRoutes, signalingTagDescription } from './routes/asyncapi.js';
+import { openApiOptions } from './http/openapi.js';
 import { authRoutes } from './routes/auth.js';
 import { callRoutes } from './routes/calls.js';
 import { healthRoutes } from './routes/health.js';
@@ -204,20 +205,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   });
 
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Parley API', version: '1.0.0', description: 'REST API of Parley. Signaling runs over the WebSocket at /api/v1/ws.' },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-      tags: [
-        { name: 'auth' },
-        { name: 'users' },
-        { name: 'calls' },
-        { name: 'rtc' },
-        { name: 'signaling', description: signalingTagDescription() },
-        { name: 'operations' },
-      ],
-    },
-  });
+  await app.register(swagger, openApiOptions(signalingTagDescription()));
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
   await app.register(

@@ -14,6 +14,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { rateLimit: perIp },
       schema: {
         tags: ['auth'],
+        operationId: 'register',
         summary: 'Create an account',
         body: RegisterBody,
         response: { 201: UserDto, 400: ErrorBody, 409: ErrorBody, 429: ErrorBody },
@@ -38,6 +39,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { rateLimit: perIp },
       schema: {
         tags: ['auth'],
+        operationId: 'login',
         summary: 'Exchange a username and password for an access token',
         body: LoginBody,
         response: { 200: LoginResponse, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },

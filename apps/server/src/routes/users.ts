@@ -9,7 +9,7 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/users/me',
     {
       onRequest: app.authenticate,
-      schema: { tags: ['users'], summary: 'The logged-in user', security, response: { 200: UserDto, 401: ErrorBody } },
+      schema: { tags: ['users'], operationId: 'getMe', summary: 'The logged-in user', security, response: { 200: UserDto, 401: ErrorBody } },
     },
     async (request) => request.user,
   );
@@ -20,6 +20,7 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: app.authenticate,
       schema: {
         tags: ['users'],
+        operationId: 'listUsers',
         summary: 'Everyone else, sorted by name, with whether they are online',
         security,
         querystring: UserListQuery,
