@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { MemoryLoginThrottle, type LoginThrottle } from './auth/login-throttle.js';
 import { PasswordHasher } from './auth/passwords.js';
 import { authPlugin } from './auth/plugin.js';
+import { Sessions } from './auth/sessions.js';
 import { CallService } from './calls/service.js';
 import { LocalDirectory, type Directory } from './cluster/directory.js';
 import { NodeIdentity } from './cluster/node-id.js';
@@ -28,6 +29,7 @@ import { securityHeadersFor } from './http/security-headers.js';
 import { ensureSelfSignedCertificate, readTls } from './http/tls.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { asyncApiRoutes, signalingTagDescription } from './routes/asyncapi.js';
+import { accountRoutes } from './routes/account.js';
 import { authRoutes } from './routes/auth.js';
 import { callRoutes } from './routes/calls.js';
 import { healthRoutes } from './routes/health.js';
@@ -58,6 +60,8 @@ export interface AppServices {
   cluster: ClusterNode | null;
   hasher: PasswordHasher;
   loginThrottle: LoginThrottle;
+  /** Ends sessions: logout, password change, account deletion. */
+  sessions: Sessions;
   metrics: Metrics;
 }
 
@@ -142,7 +146,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const calls = new CallService(store, userCache, router, timings, app.log, metrics, cluster?.replication ?? null);
   const hasher = new PasswordHasher(config.argon2);
   const loginThrottle: LoginThrottle = new MemoryLoginThrottle(config.rateLimits.loginFailuresPerUsername, config.rateLimits.loginFailureWindowMs);
-  app.decorate('parley', { config, store, users: store.users, userCache, calls, hub, directory, presence, identity, cluster, hasher, loginThrottle, metrics });
+  const sessions = new Sessions(store.users, userCache, hub, calls, cluster?.bus ?? null);
+  app.decorate('parley', { config, store, users: store.users, userCache, calls, hub, directory, presence, identity, cluster, hasher, loginThrottle, sessions, metrics });
 
   app.addHook('preClose', async () => {
     if (cluster === null) {
@@ -206,6 +211,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(
     async (api) => {
       await api.register(authRoutes);
+      await api.register(accountRoutes);
       await api.register(userRoutes);
       await api.register(callRoutes);
       await api.register(rtcRoutes);
