@@ -19,6 +19,9 @@ function protectedRoutes(callId: string, calleeId: string): { method: string; pa
     { method: 'GET', path: `/calls/${callId}` },
     { method: 'POST', path: `/calls/${callId}/end` },
     { method: 'GET', path: '/rtc/config' },
+    { method: 'POST', path: '/auth/logout' },
+    { method: 'POST', path: '/auth/password', body: { currentPassword: 'whatever-it-was', newPassword: 'a-new-password-long-enough' } },
+    { method: 'DELETE', path: '/users/me', body: { password: 'whatever-it-was' } },
   ];
 }
 
