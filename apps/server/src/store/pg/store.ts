@@ -1,5 +1,5 @@
 import type { CallRole, CallStatus, EndReason } from '@parley/protocol';
-import { and, asc, desc, eq, gt, inArray, isNull, like, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, like, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { randomUUID } from 'node:crypto';
 import { chunks, nodeConnPattern, pickBlocking } from '../calls-shared.js';
