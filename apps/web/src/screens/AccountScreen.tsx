@@ -1,4 +1,4 @@
-import { useRef, useState, type FormEvent, type RefObject } from 'react';
+import { useRef, useState, type FormEvent, type ReactNode, type RefObject } from 'react';
 import { ApiError } from '../api/endpoints';
 import { Field } from '../components/Field';
 import { useT } from '../i18n';
@@ -28,6 +28,24 @@ function FormProblem({ problem }: { problem: Problem<string> | null }) {
     <p className="alert alert-error" role="alert">
       {problem.text}
     </p>
+  );
+}
+
+/** One card of the screen: a titled form (or block) with a line saying what it does. */
+function AccountCard({ id, title, text, danger = false, onSubmit, children }: { id: string; title: string; text: string; danger?: boolean; onSubmit?: (event: FormEvent) => void; children: ReactNode }) {
+  const body = (
+    <>
+      <h3 id={id}>{title}</h3>
+      <p className="muted">{text}</p>
+      {children}
+    </>
+  );
+  const className = `card account-card${danger ? ' account-danger' : ''}`;
+  if (onSubmit === undefined) return <div className={className} aria-labelledby={id} role="group">{body}</div>;
+  return (
+    <form className={className} onSubmit={onSubmit} noValidate aria-labelledby={id}>
+      {body}
+    </form>
   );
 }
 
@@ -67,9 +85,7 @@ function ChangePasswordForm() {
   };
 
   return (
-    <form className="card account-card" onSubmit={(e) => void onSubmit(e)} noValidate aria-labelledby="account-password-title">
-      <h3 id="account-password-title">{t('account.passwordTitle')}</h3>
-      <p className="muted">{t('account.passwordText')}</p>
+    <AccountCard id="account-password-title" title={t('account.passwordTitle')} text={t('account.passwordText')} onSubmit={(e) => void onSubmit(e)}>
       <Field
         inputRef={refs.current}
         name="current-password"
@@ -101,7 +117,7 @@ function ChangePasswordForm() {
       <button type="submit" className="btn btn-primary" aria-label={a11y.changePassword} disabled={form.busy}>
         {form.busy ? t('auth.working') : t('account.changePassword')}
       </button>
-    </form>
+    </AccountCard>
   );
 }
 
@@ -134,9 +150,7 @@ function DeleteAccountForm({ username }: { username: string }) {
   };
 
   return (
-    <form className="card account-card account-danger" onSubmit={onSubmit} noValidate aria-labelledby="account-delete-title">
-      <h3 id="account-delete-title">{t('account.deleteTitle')}</h3>
-      <p className="muted">{t('account.deleteText')}</p>
+    <AccountCard id="account-delete-title" title={t('account.deleteTitle')} text={t('account.deleteText')} danger onSubmit={onSubmit}>
       <Field
         inputRef={refs.password}
         name="delete-password"
@@ -169,7 +183,7 @@ function DeleteAccountForm({ username }: { username: string }) {
           {t('account.deleteAccount')}
         </button>
       )}
-    </form>
+    </AccountCard>
   );
 }
 
@@ -184,13 +198,11 @@ export function AccountScreen() {
         <h2 id="account-title">{t('account.title')}</h2>
       </div>
       {user && <p className="muted">{t('account.signedInAs', { name: user.username })}</p>}
-      <div className="card account-card">
-        <h3>{t('account.logoutTitle')}</h3>
-        <p className="muted">{t('account.logoutText')}</p>
+      <AccountCard id="account-logout-title" title={t('account.logoutTitle')} text={t('account.logoutText')}>
         <button type="button" className="btn btn-secondary" aria-label={a11y.logOut} onClick={() => void logout()}>
           {t('header.logout')}
         </button>
-      </div>
+      </AccountCard>
       <ChangePasswordForm />
       {user && <DeleteAccountForm username={user.username} />}
     </section>
