@@ -12,6 +12,7 @@ import { MemoryLoginThrottle, type LoginThrottle } from './auth/login-throttle.j
 import { PasswordHasher } from './auth/passwords.js';
 import { ClusterLoginThrottle, RedisLoginThrottle } from './auth/redis-login-throttle.js';
 import { authPlugin } from './auth/plugin.js';
+import { Sessions } from './auth/sessions.js';
 import { CallService } from './calls/service.js';
 import { LocalDirectory, type Directory } from './cluster/directory.js';
 import { NodeIdentity } from './cluster/node-id.js';
@@ -32,6 +33,7 @@ import { ensureSelfSignedCertificate, readTls } from './http/tls.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { asyncApiRoutes, signalingTagDescription } from './routes/asyncapi.js';
 import { openApiOptions } from './http/openapi.js';
+import { accountRoutes } from './routes/account.js';
 import { authRoutes } from './routes/auth.js';
 import { callRoutes } from './routes/calls.js';
 import { healthRoutes } from './routes/health.js';
@@ -62,6 +64,8 @@ export interface AppServices {
   cluster: ClusterNode | null;
   hasher: PasswordHasher;
   loginThrottle: LoginThrottle;
+  /** Ends sessions: logout, password change, account deletion. */
+  sessions: Sessions;
   metrics: Metrics;
 }
 
@@ -159,7 +163,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           redisOrLocal('login_throttle'),
           app.log,
         );
-  app.decorate('parley', { config, store, users: store.users, userCache, calls, hub, directory, presence, identity, cluster, hasher, loginThrottle, metrics });
+  const sessions = new Sessions(store.users, userCache, hub, calls, cluster?.bus ?? null);
+  app.decorate('parley', { config, store, users: store.users, userCache, calls, hub, directory, presence, identity, cluster, hasher, loginThrottle, sessions, metrics });
 
   app.addHook('preClose', async () => {
     if (cluster === null) {
@@ -211,6 +216,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(
     async (api) => {
       await api.register(authRoutes);
+      await api.register(accountRoutes);
       await api.register(userRoutes);
       await api.register(callRoutes);
       await api.register(rtcRoutes);

@@ -1,4 +1,4 @@
-import { CreateCallBody, LoginBody, REST_ANSWERS, RegisterBody } from '@parley/protocol';
+import { ChangePasswordBody, CreateCallBody, DeleteAccountBody, LoginBody, REST_ANSWERS, RegisterBody } from '@parley/protocol';
 import type { SwaggerOptions } from '@fastify/swagger';
 import type { TSchema } from 'typebox';
 
@@ -13,7 +13,7 @@ import type { TSchema } from 'typebox';
  */
 
 /** The protocol's REST types that appear by name. */
-const NAMED: Readonly<Record<string, TSchema>> = { ...REST_ANSWERS, RegisterBody, LoginBody, CreateCallBody };
+const NAMED: Readonly<Record<string, TSchema>> = { ...REST_ANSWERS, RegisterBody, LoginBody, CreateCallBody, ChangePasswordBody, DeleteAccountBody };
 const byObject = new Map<unknown, string>(Object.entries(NAMED).map(([name, schema]) => [schema, name]));
 const MARK = 'x-parley-component';
 

@@ -1,4 +1,4 @@
-import type { CallHistoryQuery, CreateCallBody, LoginBody, RegisterBody } from '@parley/protocol';
+import type { CallHistoryQuery, ChangePasswordBody, CreateCallBody, DeleteAccountBody, LoginBody, RegisterBody } from '@parley/protocol';
 import { request } from './http';
 
 export { ApiError, asApiError, configureAuth, type ClientErrorCode } from './http';
@@ -7,11 +7,16 @@ export { ApiError, asApiError, configureAuth, type ClientErrorCode } from './htt
 export const authApi = {
   register: (body: RegisterBody) => request('POST', '/auth/register', 'UserDto', { body, auth: false }),
   login: (body: LoginBody) => request('POST', '/auth/login', 'LoginResponse', { body, auth: false }),
+  /** Ends this session on the server: the token is refused from then on. */
+  logout: () => request('POST', '/auth/logout', 'NoContent'),
+  /** Ends every other session; the answer is a fresh token for this one. */
+  changePassword: (body: ChangePasswordBody) => request('POST', '/auth/password', 'LoginResponse', { body }),
 };
 
 export const usersApi = {
   me: (signal?: AbortSignal) => request('GET', '/users/me', 'UserDto', { signal }),
   list: (q?: string, signal?: AbortSignal) => request('GET', '/users', 'UserList', { query: { q }, signal }),
+  deleteMe: (body: DeleteAccountBody) => request('DELETE', '/users/me', 'NoContent', { body }),
 };
 
 export const callsApi = {

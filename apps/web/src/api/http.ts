@@ -74,7 +74,7 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
  * becomes an `ApiError` (`INVALID_RESPONSE`) here rather than a crash somewhere in the UI.
  */
 export async function request<N extends RestAnswerName>(
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
   answer: N,
   options: RequestOptions = {},
@@ -109,10 +109,12 @@ export async function request<N extends RestAnswerName>(
 
   const where = `${method} ${path}`;
   const check = await loadChecker();
-  const body = parseJson(text);
+  // A 204 has no body: it is read as null (the `NoContent` answer).
+  const body = response.status === 204 ? { ok: true as const, value: null } : parseJson(text);
   if (!response.ok) {
-    if (response.status === 401 && token) hooks.onUnauthorized();
     const error = body.ok ? check('ErrorBody', body.value) : null;
+    // A wrong password re-entered (password change, account deletion) is about the password, not the session.
+    if (response.status === 401 && token && !(error?.ok && error.value.error.code === 'INVALID_CREDENTIALS')) hooks.onUnauthorized();
     if (error?.ok) throw new ApiError(response.status, error.value.error.code, error.value.error.message, error.value.error.callId);
     // No error body of ours: a proxy or gateway answered. A 5xx is still the server side's failure.
     const code = response.status >= 500 ? 'INTERNAL_ERROR' : 'INVALID_RESPONSE';

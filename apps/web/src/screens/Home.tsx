@@ -6,6 +6,7 @@ import { IncomingCallDialog } from '../components/IncomingCallDialog';
 import { startCallController } from '../rtc/callController';
 import { bindSignalingToSession } from '../signaling/session';
 import { useCallStore } from '../stores/call';
+import { AccountScreen } from './AccountScreen';
 import { HistoryScreen } from './HistoryScreen';
 import { InCallScreen } from './InCallScreen';
 import { OutgoingCallScreen } from './OutgoingCallScreen';
@@ -16,10 +17,11 @@ import { UsersScreen } from './UsersScreen';
 bindSignalingToSession();
 startCallController();
 
-const TAB_PATHS: Record<Tab, string> = { people: '/', history: '/history' };
+const TAB_PATHS: Record<Tab, string> = { people: '/', history: '/history', account: '/account' };
 
 function tabFromPath(): Tab {
-  return location.pathname.startsWith('/history') ? 'history' : 'people';
+  if (location.pathname.startsWith('/history')) return 'history';
+  return location.pathname.startsWith('/account') ? 'account' : 'people';
 }
 
 function useTab(): [Tab, (tab: Tab) => void] {
@@ -57,7 +59,7 @@ export default function Home() {
           <ConnectionBanner />
           <div className="content">
             <EndedNotice />
-            {tab === 'people' ? <UsersScreen /> : <HistoryScreen />}
+            {tab === 'people' ? <UsersScreen /> : tab === 'history' ? <HistoryScreen /> : <AccountScreen />}
           </div>
           <IncomingCallDialog />
         </div>
