@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { callStateDiagram, renderDocument } from '../src/docs/diagrams.js';
@@ -51,5 +51,45 @@ describe.each([
   it('link to each other', () => {
     expect(read(english)).toContain(`(${russian})`);
     expect(read(russian)).toContain(`(${english})`);
+  });
+});
+
+describe('the class diagrams of docs/ARCHITECTURE.md', () => {
+  const root = resolve(dirname(architectureDoc), '..');
+  /** Every exported class and interface of a source tree, with the text of the file that declares it. */
+  function declarations(dir: string): Map<string, string> {
+    const found = new Map<string, string>();
+    const walk = (path: string): void => {
+      for (const entry of readdirSync(path, { withFileTypes: true })) {
+        const full = resolve(path, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else if (/\.tsx?$/.test(entry.name)) {
+          const text = readFileSync(full, 'utf8');
+          for (const m of text.matchAll(/^export (?:abstract )?(?:class|interface) (\w+)/gm)) found.set(m[1]!, text);
+        }
+      }
+    };
+    walk(dir);
+    return found;
+  }
+  const diagrams = [...readFileSync(architectureDoc, 'utf8').matchAll(/```mermaid\nclassDiagram\n([\s\S]*?)\n```/g)].map((m) => m[1]!);
+
+  it.each([
+    ['the server', 0, 'apps/server/src'],
+    ['the browser', 1, 'apps/web/src'],
+  ] as const)('name only classes, interfaces and methods that exist in %s', (_side, index, dir) => {
+    const code = declarations(resolve(root, dir));
+    const diagram = diagrams[index] ?? '';
+    const missing: string[] = [];
+    for (const m of diagram.matchAll(/^\s*class (\w+)(?: \{([^}]*)\})?/gm)) {
+      const text = code.get(m[1]!);
+      if (text === undefined) {
+        missing.push(m[1]!);
+        continue;
+      }
+      for (const method of (m[2] ?? '').matchAll(/(\w+)\(\)/g)) if (!new RegExp(`\\b${method[1]}[<(]`).test(text)) missing.push(`${m[1]}.${method[1]}()`);
+    }
+    expect(diagram).not.toBe('');
+    expect(missing).toEqual([]);
   });
 });

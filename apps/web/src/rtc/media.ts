@@ -5,7 +5,8 @@
 
 export type MediaIssue = 'denied' | 'no-devices' | 'no-camera' | 'no-microphone' | 'unsupported';
 
-export interface LocalMedia {
+/** What the browser gave us: a track of each kind, or null and why. */
+export interface AcquiredMedia {
   audio: MediaStreamTrack | null;
   video: MediaStreamTrack | null;
   issue: MediaIssue | null;
@@ -21,7 +22,7 @@ export type MediaKind = keyof DevicePreferences;
 
 /** Where the call layer gets its tracks from (these functions in the app, a fake in unit tests). */
 export interface MediaSource {
-  acquireLocalMedia(prefs: DevicePreferences): Promise<LocalMedia>;
+  acquireLocalMedia(prefs: DevicePreferences): Promise<AcquiredMedia>;
   acquireTrack(kind: MediaKind, deviceId: string | null): Promise<MediaStreamTrack | null>;
   acquireScreen(): Promise<MediaStreamTrack | null>;
   listDevices(): Promise<DeviceLists>;
@@ -70,7 +71,7 @@ async function tryGetUserMedia(constraints: MediaStreamConstraints): Promise<{ s
 }
 
 /** Ask for microphone and camera; on failure ask for each alone, so one missing device does not cost the other. */
-export async function acquireLocalMedia(prefs: DevicePreferences = { audio: null, video: null }): Promise<LocalMedia> {
+export async function acquireLocalMedia(prefs: DevicePreferences = { audio: null, video: null }): Promise<AcquiredMedia> {
   if (!canCapture()) return { audio: null, video: null, issue: 'unsupported' };
 
   const both = await tryGetUserMedia({ audio: audioConstraints(prefs.audio), video: videoConstraints(prefs.video) });

@@ -1,7 +1,7 @@
 import type { CallDto, CreateCallBody, CreateCallResponse, Peer, RtcConfig } from '@parley/protocol';
 import { vi } from 'vitest';
 import { createCallController, type CallController } from '../../src/rtc/controller';
-import type { DevicePreferences, LocalMedia as AcquiredMedia, MediaKind, MediaSource } from '../../src/rtc/media';
+import type { AcquiredMedia, DevicePreferences, MediaKind, MediaSource } from '../../src/rtc/media';
 import type { CallStorage, StoredCall } from '../../src/rtc/persistence';
 import type { CallState } from '../../src/stores/callMachine';
 import { FakeMediaStream, FakePeerConnection, FakeTrack } from './fakeRtc';
