@@ -1,8 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { callStateDiagram, renderDocument } from '../src/docs/diagrams.js';
-import { architectureDoc } from '../src/docs/write.js';
+import { callStateDiagram, diagramsOf, renderDocument, sourceHash } from '../src/docs/diagrams.js';
+import { architectureDoc, diagramsDir } from '../src/docs/write.js';
 
 describe('docs/ARCHITECTURE.md', () => {
   it('holds the diagrams the code generates (run `pnpm diagrams` after changing the machine or the schema)', () => {
@@ -90,6 +90,16 @@ describe('the class diagrams of docs/ARCHITECTURE.md', () => {
       for (const method of (m[2] ?? '').matchAll(/(\w+)\(\)/g)) if (!new RegExp(`\\b${method[1]}[<(]`).test(text)) missing.push(`${m[1]}.${method[1]}()`);
     }
     expect(diagram).not.toBe('');
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('the pictures under docs/diagrams/', () => {
+  it('were drawn from every diagram of docs/ARCHITECTURE.md as it is now (`pnpm diagrams` draws them)', () => {
+    const manifest: unknown = JSON.parse(readFileSync(resolve(diagramsDir, 'manifest.json'), 'utf8'));
+    const diagrams = diagramsOf(readFileSync(architectureDoc, 'utf8'));
+    expect(manifest).toEqual(Object.fromEntries(diagrams.map((d) => [d.name, sourceHash(d.source)])));
+    const missing = diagrams.flatMap((d) => ['svg', 'png'].map((ext) => `${d.name}.${ext}`)).filter((file) => !existsSync(resolve(diagramsDir, file)));
     expect(missing).toEqual([]);
   });
 });

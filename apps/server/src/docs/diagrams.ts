@@ -1,5 +1,6 @@
 import { CALL_STATUSES } from '@parley/protocol';
 import { is } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
 import { getTableConfig, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { TRANSITIONS } from '../calls/machine.js';
 import * as schema from '../store/sqlite/schema.js';
@@ -74,3 +75,46 @@ export function renderDocument(text: string, blocks = generatedBlocks(), kind: '
   }
   return out;
 }
+
+/** A Mermaid diagram of a document, with the file name its pictures get under docs/diagrams/. */
+export interface NamedDiagram {
+  name: string;
+  source: string;
+}
+
+const slug = (title: string) =>
+  title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+
+/**
+ * Every Mermaid diagram of a Markdown document: a generated or recorded block named by its marker, any other by
+ * the section it is in (and its place there when a section has several).
+ */
+export function diagramsOf(text: string): NamedDiagram[] {
+  const found: NamedDiagram[] = [];
+  const used = new Map<string, number>();
+  let section = 'intro';
+  let marker: string | null = null;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    const heading = /^#{1,6} (.+)$/.exec(line);
+    if (heading?.[1] !== undefined) section = slug(heading[1]);
+    const opened = /^<!-- (?:generated|recorded):([\w-]+) -->$/.exec(line);
+    if (opened?.[1] !== undefined) marker = opened[1];
+    if (/^<!-- \/(?:generated|recorded):/.test(line)) marker = null;
+    if (line !== '```mermaid') continue;
+    const end = lines.indexOf('```', i + 1);
+    const base = marker ?? section;
+    const seen = used.get(base) ?? 0;
+    used.set(base, seen + 1);
+    found.push({ name: seen > 0 ? `${base}-${seen + 1}` : base, source: lines.slice(i + 1, end).join('\n') });
+    i = end;
+  }
+  return found;
+}
+
+/** What a picture under docs/diagrams/ was drawn from, as recorded in its manifest. */
+export const sourceHash = (source: string): string => createHash('sha256').update(source).digest('hex');

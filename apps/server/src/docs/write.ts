@@ -9,6 +9,8 @@ const docsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../do
 export const architectureDoc = resolve(docsDir, 'ARCHITECTURE.md');
 /** It and its translations: the same diagrams in each. */
 export const architectureDocs: readonly string[] = [architectureDoc, resolve(docsDir, 'ARCHITECTURE.ru.md')];
+/** Its diagrams as SVG and PNG, for slides (`src/docs/export.ts`). */
+export const diagramsDir = resolve(docsDir, 'diagrams');
 
 // `pnpm diagrams`: regenerate the diagrams in place.
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
