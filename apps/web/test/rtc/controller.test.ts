@@ -215,7 +215,7 @@ describe('glare: both press Call at once', () => {
     h.signaling.emit(incoming(OTHER_CALL, BOB));
     created.reject(lost());
     await placing;
-    expect(h.controller.store.call).toEqual({ phase: 'incoming', callId: OTHER_CALL, peer: BOB, ringExpiresAt: RING_EXPIRES });
+    expect(h.controller.store.call).toEqual({ phase: 'incoming', callId: OTHER_CALL, peer: BOB, ringExpiresAt: RING_EXPIRES, media: 'video' });
     expect(h.tone()).toBe('ringtone');
 
     // And it can be answered like any incoming call.
