@@ -79,8 +79,8 @@ describe('calling versus ringing', () => {
 describe('voice calls', () => {
   it('passes media: audio from POST /calls to every call:incoming of the call, and says nothing for a video call', async () => {
     const server = await startServer();
-    const [alice, bob, carol] = await Promise.all([createUser(server), createUser(server), createUser(server)]);
-    const [aliceWs, bobWs, carolWs] = await Promise.all([connect(server, alice), connect(server, bob), connect(server, carol)]);
+    const [alice, bob, carol, dave] = await Promise.all([createUser(server), createUser(server), createUser(server), createUser(server)]);
+    const [aliceWs, bobWs, carolWs, daveWs] = await Promise.all([connect(server, alice), connect(server, bob), connect(server, carol), connect(server, dave)]);
     const created = await request(server, 'POST', '/calls', {
       token: alice.token,
       body: { calleeId: bob.id, connectionId: aliceWs.connectionId, media: 'audio' },
@@ -93,8 +93,8 @@ describe('voice calls', () => {
     expect((await bobTab2.next('call:incoming', (m) => m.payload.callId === callId)).payload.media).toBe('audio');
 
     // A seed-style call (no media field) is a video call: call:incoming carries no media field.
-    const { callId: videoCall } = await call(server, carol, alice, carolWs);
-    const ring = await aliceWs.next('call:incoming', (m) => m.payload.callId === videoCall);
+    const { callId: videoCall } = await call(server, carol, dave, carolWs);
+    const ring = await daveWs.next('call:incoming', (m) => m.payload.callId === videoCall);
     expect(ring.payload).not.toHaveProperty('media');
   });
 
