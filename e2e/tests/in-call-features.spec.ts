@@ -57,7 +57,7 @@ test('a voice call rings as one, is answered without video, and either side adds
   const alice = await open(await newUser('alice'));
   const bob = await open(await newUser('bob'));
 
-  await userRow(alice.page, bob.user.username).getByRole('button', { name: `Voice call ${bob.user.username}`, exact: true }).click();
+  await userRow(alice.page, bob.user.username).getByRole('button', { name: `Voice call with ${bob.user.username}`, exact: true }).click();
   const dialog = incomingDialog(bob.page);
   await expect(dialog).toBeVisible({ timeout: 15_000 });
   await expect(dialog.getByTestId('incoming-voice')).toBeVisible();
@@ -106,6 +106,7 @@ test('full screen, picture-in-picture and the keyboard shortcuts', async ({ newU
     await expect(pip).toHaveCount(0);
   } else {
     await expect(pip).toHaveAccessibleName('Picture in picture');
+    await expect(pip).toHaveAttribute('title', 'Picture in picture');
     await pip.click();
     const entered = await page
       .waitForFunction(() => document.pictureInPictureElement !== null, undefined, { timeout: 3_000 })

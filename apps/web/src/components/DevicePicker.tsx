@@ -1,8 +1,8 @@
 import { useEffect, useRef } from 'react';
-import { useT } from '../i18n';
-import { useA11y } from '../i18n/a11y';
+import { useT, type MessageKey } from '../i18n';
+import { useA11y, type A11yNames } from '../i18n/a11y';
 import { selectDevice, selectOutput } from '../rtc/callController';
-import { canChooseOutput, type DeviceOption } from '../rtc/media';
+import { canChooseOutput, type DeviceOption, type MediaKind } from '../rtc/media';
 import { useCallStore } from '../stores/call';
 
 /** The picker's element id, for the Devices button's `aria-controls`. */
@@ -47,6 +47,12 @@ function DeviceSelect({
   );
 }
 
+/** The capture devices, in the order they are listed. */
+const INPUTS = [
+  { kind: 'video', text: 'call.camera', name: 'camera' },
+  { kind: 'audio', text: 'call.microphone', name: 'microphone' },
+] as const satisfies readonly { kind: MediaKind; text: MessageKey; name: keyof A11yNames }[];
+
 /**
  * The camera and microphone choice, shown under the video (never over it) while the Devices button is on. Escape
  * closes it and gives the focus back to whatever opened it.
@@ -75,22 +81,17 @@ export function DevicePicker({ onClose }: { onClose: () => void }) {
 
   return (
     <div id={DEVICE_PICKER_ID} className="device-picker card" role="group" aria-label={a11y.devices}>
-      <DeviceSelect
-        kind="video"
-        options={devices.video}
-        value={selected.video}
-        label={t('call.camera')}
-        a11yLabel={a11y.camera}
-        onSelect={(id) => void selectDevice('video', id)}
-      />
-      <DeviceSelect
-        kind="audio"
-        options={devices.audio}
-        value={selected.audio}
-        label={t('call.microphone')}
-        a11yLabel={a11y.microphone}
-        onSelect={(id) => void selectDevice('audio', id)}
-      />
+      {INPUTS.map(({ kind, text, name }) => (
+        <DeviceSelect
+          key={kind}
+          kind={kind}
+          options={devices[kind]}
+          value={selected[kind]}
+          label={t(text)}
+          a11yLabel={a11y[name]}
+          onSelect={(id) => void selectDevice(kind, id)}
+        />
+      ))}
       {/* Only where the browser can route the sound (setSinkId) and lists a speaker. */}
       {canChooseOutput() && devices.output.length > 0 && (
         <DeviceSelect

@@ -107,7 +107,7 @@ const en = {
   'call.enableSound': 'Play sound',
 
   'incall.voiceCall': 'Voice call',
-  'incall.voiceCallTo': 'Voice call {name}',
+  'incall.voiceCallTo': 'Voice call with {name}',
   'incall.incomingVoice': 'Voice call: your camera stays off unless you answer with video.',
   'incall.answerWithVideo': 'Answer with video',
   'incall.answerWithoutVideo': 'Answer without video',

@@ -1,7 +1,7 @@
 import { useEffect, useState, type RefObject } from 'react';
 import { useT } from '../../i18n';
 import { useA11y } from '../../i18n/a11y';
-import { Icon } from '../Icon';
+import { Icon, type IconName } from '../Icon';
 import { CALL_SHORTCUTS } from './shortcuts';
 import './inCall.css';
 
@@ -29,7 +29,6 @@ const PIP_EVENTS = ['enterpictureinpicture', 'leavepictureinpicture'];
  * offers it.
  */
 export function StageActions({ screen, video }: { screen: RefObject<HTMLElement | null>; video: RefObject<HTMLVideoElement | null> }) {
-  const t = useT();
   const a11y = useA11y();
   const [fullscreen, setFullscreen] = useState(false);
   const [pip, setPip] = useState(false);
@@ -57,36 +56,40 @@ export function StageActions({ screen, video }: { screen: RefObject<HTMLElement 
     else void element.requestPictureInPicture().catch((error: unknown) => console.debug('[call] picture-in-picture refused', error));
   };
 
-  const fullscreenText = fullscreen ? t('incall.exitFullscreen') : t('incall.fullscreen');
   return (
     <div className="stage-actions">
       {canPictureInPicture() && (
-        <button
-          type="button"
-          className="stage-action"
-          aria-label={pip ? a11y.exitPip : a11y.pip}
-          aria-pressed={pip}
-          title={pip ? t('incall.exitPip') : t('incall.pip')}
-          data-testid="pip"
-          onClick={togglePip}
-        >
-          <Icon name="pip" size={18} />
-        </button>
+        <StageButton on={pip} icon="pip" label={pip ? a11y.exitPip : a11y.pip} testId="pip" onClick={togglePip} />
       )}
       {canFullscreen() && (
-        <button
-          type="button"
-          className="stage-action"
-          aria-label={fullscreen ? a11y.exitFullscreen : a11y.fullscreen}
-          aria-pressed={fullscreen}
-          aria-keyshortcuts={CALL_SHORTCUTS.fullscreen}
-          title={t('incall.shortcut', { label: fullscreenText, key: CALL_SHORTCUTS.fullscreen })}
-          data-testid="fullscreen"
+        <StageButton
+          on={fullscreen}
+          icon={fullscreen ? 'minimize' : 'maximize'}
+          label={fullscreen ? a11y.exitFullscreen : a11y.fullscreen}
+          shortcut={CALL_SHORTCUTS.fullscreen}
+          testId="fullscreen"
           onClick={() => toggleFullscreen(screen.current)}
-        >
-          <Icon name={fullscreen ? 'minimize' : 'maximize'} size={18} />
-        </button>
+        />
       )}
     </div>
+  );
+}
+
+/** One round button over the picture; its name says what a click does (like Mute / Unmute), its tooltip too. */
+function StageButton(props: { on: boolean; icon: IconName; label: string; shortcut?: string; testId: string; onClick: () => void }) {
+  const t = useT();
+  const { on, icon, label, shortcut, testId, onClick } = props;
+  return (
+    <button
+      type="button"
+      className={`stage-action ${on ? 'stage-action-on' : ''}`}
+      aria-label={label}
+      aria-keyshortcuts={shortcut}
+      title={shortcut ? t('incall.shortcut', { label, key: shortcut }) : label}
+      data-testid={testId}
+      onClick={onClick}
+    >
+      <Icon name={icon} size={18} />
+    </button>
   );
 }
