@@ -75,3 +75,33 @@ describe('calling versus ringing', () => {
     await aliceWs.expectNone('call:ringing', 200);
   });
 });
+
+describe('voice calls', () => {
+  it('passes media: audio from POST /calls to every call:incoming of the call, and says nothing for a video call', async () => {
+    const server = await startServer();
+    const [alice, bob, carol, dave] = await Promise.all([createUser(server), createUser(server), createUser(server), createUser(server)]);
+    const [aliceWs, bobWs, carolWs, daveWs] = await Promise.all([connect(server, alice), connect(server, bob), connect(server, carol), connect(server, dave)]);
+    const created = await request(server, 'POST', '/calls', {
+      token: alice.token,
+      body: { calleeId: bob.id, connectionId: aliceWs.connectionId, media: 'audio' },
+    });
+    expect(created.status).toBe(201);
+    const { callId } = created.body as { callId: string };
+    expect((await bobWs.next('call:incoming', (m) => m.payload.callId === callId)).payload.media).toBe('audio');
+    // A device that connects while it rings hears the same.
+    const bobTab2 = await connect(server, bob);
+    expect((await bobTab2.next('call:incoming', (m) => m.payload.callId === callId)).payload.media).toBe('audio');
+
+    // A seed-style call (no media field) is a video call: call:incoming carries no media field.
+    const { callId: videoCall } = await call(server, carol, dave, carolWs);
+    const ring = await daveWs.next('call:incoming', (m) => m.payload.callId === videoCall);
+    expect(ring.payload).not.toHaveProperty('media');
+  });
+
+  it('refuses an unknown media kind', async () => {
+    const server = await startServer();
+    const [alice, bob] = await Promise.all([createUser(server), createUser(server)]);
+    const created = await request(server, 'POST', '/calls', { token: alice.token, body: { calleeId: bob.id, media: 'hologram' } });
+    expect(created.status).toBe(400);
+  });
+});

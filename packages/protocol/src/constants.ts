@@ -78,6 +78,14 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export const CALL_ROLES = ['caller', 'callee'] as const;
 export type CallRole = (typeof CALL_ROLES)[number];
 
+/**
+ * What a caller asks for: `video` (the seed's only kind, and what a call without the field is) or `audio`, a voice
+ * call: the caller's camera stays closed and the callee is offered to answer without video. Either side can turn
+ * its camera on later; the media layout is the same for both kinds.
+ */
+export const CALL_MEDIA = ['audio', 'video'] as const;
+export type CallMedia = (typeof CALL_MEDIA)[number];
+
 /** The seed's call statuses: `created` is ringing. */
 export const CALL_STATUSES = ['created', 'active', 'ended'] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];

@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { CALL_STATUSES, END_REASONS, ERROR_CODES, LIMITS, USERNAME_PATTERN, UUID_PATTERN } from './constants.js';
+import { CALL_MEDIA, CALL_STATUSES, END_REASONS, ERROR_CODES, LIMITS, USERNAME_PATTERN, UUID_PATTERN } from './constants.js';
 
 /** Every id the server issues is a UUID. */
 export const Uuid = Type.String({ pattern: UUID_PATTERN, minLength: 36, maxLength: 36 });
@@ -93,6 +93,8 @@ export const CreateCallBody = Type.Object(
      * compatibility: without it the caller's first connection that speaks about the call is bound to it.
      */
     connectionId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    /** `audio` for a voice call; absent (the seed) means `video`. Passed on to the callee in `call:incoming`. */
+    media: Type.Optional(Type.Enum(CALL_MEDIA)),
   },
   { additionalProperties: false },
 );

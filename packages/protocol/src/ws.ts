@@ -1,6 +1,6 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { checker, firstError, type Checker } from './check.js';
-import { CALL_ENDED_REASONS, CALL_ROLES, ERROR_CODES, LIMITS, type ErrorCode } from './constants.js';
+import { CALL_ENDED_REASONS, CALL_MEDIA, CALL_ROLES, ERROR_CODES, LIMITS, type ErrorCode } from './constants.js';
 import { UserDto, Uuid } from './rest.js';
 
 /**
@@ -72,6 +72,8 @@ export const CallIncomingMessage = message(
     from: Type.String(),
     callerId: Uuid,
     ringExpiresAt: Type.Optional(Type.String()),
+    /** `audio`: the caller placed a voice call (see {@link CALL_MEDIA}); absent means a video call. */
+    media: Type.Optional(Type.Enum(CALL_MEDIA)),
   }),
 );
 export const CallEndedMessage = message(

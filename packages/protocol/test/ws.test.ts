@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   CLIENT_MESSAGE_TYPES,
   decodeClientMessage,
-  decodePeerMediaState,
+  decodePeerMessage,
+  PEER_CHAT_LIMITS,
   decodeServerMessage,
   LIMITS,
   SERVER_MESSAGE_TYPES,
@@ -130,16 +131,36 @@ describe('message type lists', () => {
   });
 });
 
-describe('decodePeerMediaState', () => {
-  it('accepts exactly {mic, camera} booleans', () => {
-    expect(decodePeerMediaState('{"mic":true,"camera":false}')).toEqual({ mic: true, camera: false });
+describe('decodePeerMessage', () => {
+  const chat = { type: 'chat', id: 'm1', text: 'hi', sentAt: 1 };
+
+  it('accepts exactly {mic, camera} booleans as the media state', () => {
+    expect(decodePeerMessage('{"mic":true,"camera":false}')).toEqual({ kind: 'media', state: { mic: true, camera: false } });
     for (const bad of ['{"mic":true}', '{"mic":1,"camera":false}', '{"mic":true,"camera":false,"x":1}', 'null', '[]', '{', '']) {
-      expect(decodePeerMediaState(bad)).toBeNull();
+      expect(decodePeerMessage(bad)).toBeNull();
     }
-    expect(decodePeerMediaState(new ArrayBuffer(4))).toBeNull();
+    expect(decodePeerMessage(new ArrayBuffer(4))).toBeNull();
+  });
+
+  it('accepts a chat message and refuses malformed, empty, oversized or unknown ones', () => {
+    expect(decodePeerMessage(JSON.stringify(chat))).toEqual({ kind: 'chat', message: chat });
+    const tooLong = 'x'.repeat(PEER_CHAT_LIMITS.maxTextLength + 1);
+    for (const bad of [
+      { ...chat, text: '' },
+      { ...chat, text: tooLong },
+      { ...chat, id: '' },
+      { ...chat, sentAt: -1 },
+      { ...chat, extra: true },
+      { ...chat, type: 'shout' },
+      { type: 'chat', text: 'hi' },
+    ]) {
+      expect(decodePeerMessage(JSON.stringify(bad))).toBeNull();
+    }
+    // The frame limit is checked before parsing: padding with spaces does not get a huge frame parsed.
+    expect(decodePeerMessage(JSON.stringify(chat) + ' '.repeat(PEER_CHAT_LIMITS.maxFrameLength))).toBeNull();
   });
 
   it('never throws on arbitrary text', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 200 }), (text) => void decodePeerMediaState(text)));
+    fc.assert(fc.property(fc.string({ maxLength: 200 }), (text) => void decodePeerMessage(text)));
   });
 });

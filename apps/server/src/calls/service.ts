@@ -1,4 +1,4 @@
-import type { CallDto, CallHistoryItem, CallRole, CallStatus, EndReason, ErrorCode, RelayedMessage, ServerMessage } from '@parley/protocol';
+import type { CallDto, CallHistoryItem, CallMedia, CallRole, CallStatus, EndReason, ErrorCode, RelayedMessage, ServerMessage } from '@parley/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../http/errors.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -62,6 +62,12 @@ export class CallService {
   private stopped = false;
   /** Writes started by socket events (a connection closing) that shutdown must wait for. */
   private readonly inFlight = new Set<Promise<unknown>>();
+  /**
+   * Ringing calls placed as voice calls (`media: 'audio'`), so every `call:incoming` of theirs says so. Kept in this
+   * node's memory only, not in the database: in a cluster a callee device that connects to another node while it
+   * rings hears it as an ordinary call (it can still answer without video). Dropped once the call stops ringing.
+   */
+  private readonly voiceCalls = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -107,7 +113,7 @@ export class CallService {
 
   // ---------- REST ----------
 
-  async create(callerId: string, calleeId: string, connectionId: string | undefined) {
+  async create(callerId: string, calleeId: string, connectionId: string | undefined, media: CallMedia = 'video') {
     if (callerId === calleeId) throw new AppError('CANNOT_CALL_SELF', 'You cannot call yourself');
     const [caller, callee] = await Promise.all([this.users.findById(callerId), this.users.findById(calleeId)]);
     if (!caller) throw new AppError('UNAUTHORIZED', 'Your account no longer exists');
@@ -131,6 +137,7 @@ export class CallService {
     }
     const call = this.commit(withNames(result.call, { caller: caller.username, callee: callee.username }));
     this.deadlines.arm(result.call.id, { kind: 'ring' }, ringExpiresAt);
+    if (media === 'audio') this.voiceCalls.add(result.call.id);
     this.metrics.callsCreated.inc();
     this.log.info({ callId: result.call.id, userId: callerId, calleeId }, 'call created');
     if (call !== undefined) this.delivery.toUser(calleeId, this.incoming(call));
@@ -390,6 +397,7 @@ export class CallService {
         from: call.names.caller,
         callerId: call.userIds.caller,
         ringExpiresAt: iso(call.ringExpiresAt ?? call.createdAt + this.timings.ringTimeoutMs),
+        ...(this.voiceCalls.has(call.id) ? { media: 'audio' as const } : {}),
       },
     };
   }
@@ -585,9 +593,11 @@ export class CallService {
         return this.live.get(record.id);
       case 'ended':
         this.deadlines.sync(record.id, undefined);
+        this.voiceCalls.delete(record.id);
         return undefined;
       case 'live':
         this.deadlines.sync(record.id, applied.call);
+        if (applied.call.status !== 'created') this.voiceCalls.delete(record.id);
         return applied.call;
     }
   }

@@ -49,7 +49,7 @@ export const callRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { call, callee, ringExpiresAt, ringing } = await calls.create(request.user.id, request.body.calleeId, request.body.connectionId);
+      const { call, callee, ringExpiresAt, ringing } = await calls.create(request.user.id, request.body.calleeId, request.body.connectionId, request.body.media);
       return reply.code(201).send({ callId: call.id, status: 'created', callee, ringExpiresAt, ringing });
     },
   );

@@ -101,8 +101,9 @@ export class Recorder {
 
   // ---------- for actors ----------
 
+  /** A line of the diagram; `;` and `#` would end or escape a Mermaid statement, so they become `,` and `no.`. */
   write(text: string): void {
-    if (this.recording) this.lines.push(text);
+    if (this.recording) this.lines.push(text.replace(/;/g, ',').replace(/#/g, 'no.'));
   }
 
   /** Runs one step: its action line(s), then the database changes, `answer` (an HTTP reply), and the frames. */

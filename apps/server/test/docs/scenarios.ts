@@ -69,7 +69,7 @@ export const SCENARIOS: readonly Scenario[] = [
       const { alice, bob } = await pair(rec);
       await rec.begin();
       const callId = await dial(rec, alice, bob);
-      rec.note(bob, 'ringtone; Accept');
+      rec.note(bob, 'ringtone, Accept');
       await bob.send({ type: 'call:accept', payload: { callId } });
       rec.note(bob, 'the offer it made while it rang leaves right behind the accept');
       await bob.send({ type: 'webrtc:offer', payload: { callId, sdp: SDP } });
@@ -119,7 +119,7 @@ export const SCENARIOS: readonly Scenario[] = [
       const { alice, bob } = await pair(rec);
       await rec.begin();
       await dial(rec, alice, bob);
-      await rec.wait(RING_MS, 'CALL_RING_TIMEOUT_MS passes (a deadline stored in the row; any node may end it)', () => alice.pendingCount > 0 && bob.pendingCount > 0);
+      await rec.wait(RING_MS, 'CALL_RING_TIMEOUT_MS passes (a deadline stored in the row, any node may end it)', () => alice.pendingCount > 0 && bob.pendingCount > 0);
     },
   },
   {
@@ -146,11 +146,11 @@ export const SCENARIOS: readonly Scenario[] = [
     env: { CALL_RECONNECT_GRACE_MS: String(GRACE_MS * 4) },
     async run(rec) {
       const { alice, callId } = await inCall(rec);
-      await alice.drop('the network drops; the socket closes without a goodbye');
-      rec.note(alice, 'reconnects with backoff; keeps its RTCPeerConnection');
+      await alice.drop('the network drops, the socket closes without a goodbye');
+      rec.note(alice, 'reconnects with backoff, keeps its RTCPeerConnection');
       await alice.connect();
       await alice.send({ type: 'call:rejoin', payload: { callId } });
-      rec.note(alice, 'media never stopped; ICE restarts only if ICE itself failed meanwhile');
+      rec.note(alice, 'media never stopped, ICE restarts only if ICE itself failed meanwhile');
     },
   },
   {

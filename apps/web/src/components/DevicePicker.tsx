@@ -1,8 +1,8 @@
 import { useEffect, useRef } from 'react';
-import { useT } from '../i18n';
-import { useA11y } from '../i18n/a11y';
-import { selectDevice } from '../rtc/callController';
-import type { DeviceOption } from '../rtc/media';
+import { useT, type MessageKey } from '../i18n';
+import { useA11y, type A11yNames } from '../i18n/a11y';
+import { selectDevice, selectOutput } from '../rtc/callController';
+import { canChooseOutput, type DeviceOption, type MediaKind } from '../rtc/media';
 import { useCallStore } from '../stores/call';
 
 /** The picker's element id, for the Devices button's `aria-controls`. */
@@ -14,12 +14,14 @@ function DeviceSelect({
   value,
   label,
   a11yLabel,
+  onSelect,
 }: {
-  kind: 'audio' | 'video';
+  kind: 'audio' | 'video' | 'output';
   options: DeviceOption[];
   value: string | null;
   label: string;
   a11yLabel: string;
+  onSelect: (deviceId: string) => void;
 }) {
   const t = useT();
   const id = `device-${kind}`;
@@ -31,7 +33,7 @@ function DeviceSelect({
         aria-label={a11yLabel}
         value={value ?? ''}
         disabled={options.length === 0}
-        onChange={(e) => void selectDevice(kind, e.target.value)}
+        onChange={(e) => onSelect(e.target.value)}
       >
         {options.length === 0 && <option value="">{t('call.noDevice')}</option>}
         {value === null && options.length > 0 && <option value="">{t('call.deviceDefault')}</option>}
@@ -45,6 +47,12 @@ function DeviceSelect({
   );
 }
 
+/** The capture devices, in the order they are listed. */
+const INPUTS = [
+  { kind: 'video', text: 'call.camera', name: 'camera' },
+  { kind: 'audio', text: 'call.microphone', name: 'microphone' },
+] as const satisfies readonly { kind: MediaKind; text: MessageKey; name: keyof A11yNames }[];
+
 /**
  * The camera and microphone choice, shown under the video (never over it) while the Devices button is on. Escape
  * closes it and gives the focus back to whatever opened it.
@@ -54,6 +62,7 @@ export function DevicePicker({ onClose }: { onClose: () => void }) {
   const a11y = useA11y();
   const devices = useCallStore((s) => s.devices);
   const selected = useCallStore((s) => s.selectedDevices);
+  const output = useCallStore((s) => s.selectedOutput);
   const opener = useRef<HTMLElement | null>(null);
 
   useEffect(() => {
@@ -72,8 +81,28 @@ export function DevicePicker({ onClose }: { onClose: () => void }) {
 
   return (
     <div id={DEVICE_PICKER_ID} className="device-picker card" role="group" aria-label={a11y.devices}>
-      <DeviceSelect kind="video" options={devices.video} value={selected.video} label={t('call.camera')} a11yLabel={a11y.camera} />
-      <DeviceSelect kind="audio" options={devices.audio} value={selected.audio} label={t('call.microphone')} a11yLabel={a11y.microphone} />
+      {INPUTS.map(({ kind, text, name }) => (
+        <DeviceSelect
+          key={kind}
+          kind={kind}
+          options={devices[kind]}
+          value={selected[kind]}
+          label={t(text)}
+          a11yLabel={a11y[name]}
+          onSelect={(id) => void selectDevice(kind, id)}
+        />
+      ))}
+      {/* Only where the browser can route the sound (setSinkId) and lists a speaker. */}
+      {canChooseOutput() && devices.output.length > 0 && (
+        <DeviceSelect
+          kind="output"
+          options={devices.output}
+          value={output}
+          label={t('incall.speaker')}
+          a11yLabel={a11y.speaker}
+          onSelect={(id) => selectOutput(id || null)}
+        />
+      )}
     </div>
   );
 }

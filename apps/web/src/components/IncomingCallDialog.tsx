@@ -5,6 +5,7 @@ import { acceptCall, declineCall } from '../rtc/callController';
 import { useCallStore } from '../stores/call';
 import { Avatar } from './Avatar';
 import { Icon } from './Icon';
+import './incall/inCall.css';
 
 /** Alternate the tab title while a call rings, so it is noticed in a background tab. */
 function useTitleFlash(callerName: string | null): void {
@@ -64,16 +65,33 @@ export function IncomingCallDialog() {
       <h2 id="incoming-from" className="incoming-from">
         {t('incoming.from', { name: ringing.peer.username })}
       </h2>
+      {ringing.media === 'audio' && (
+        <p className="incoming-kind muted" data-testid="incoming-voice">
+          {t('incall.incomingVoice')}
+        </p>
+      )}
       <div className="incoming-actions">
         <button type="button" className="btn btn-danger btn-lg" aria-label={a11y.decline} onClick={declineCall}>
           <Icon name="hangup" />
           {t('incoming.decline')}
         </button>
-        <button ref={acceptRef} type="button" className="btn btn-success btn-lg" aria-label={a11y.accept} onClick={acceptCall}>
+        {/* Accept answers as the caller asked (with video, or without for a voice call); the other way is below. */}
+        <button ref={acceptRef} type="button" className="btn btn-success btn-lg" aria-label={a11y.accept} onClick={() => acceptCall()}>
           <Icon name="phone" />
           {t('incoming.accept')}
         </button>
       </div>
+      {ringing.media === 'audio' ? (
+        <button type="button" className="btn btn-ghost incoming-alt" aria-label={a11y.answerWithVideo} onClick={() => acceptCall({ video: true })}>
+          <Icon name="video" />
+          {t('incall.answerWithVideo')}
+        </button>
+      ) : (
+        <button type="button" className="btn btn-ghost incoming-alt" aria-label={a11y.answerWithoutVideo} onClick={() => acceptCall({ video: false })}>
+          <Icon name="videoOff" />
+          {t('incall.answerWithoutVideo')}
+        </button>
+      )}
     </dialog>
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { useA11y } from '../i18n/a11y';
 import { useT } from '../i18n';
 import { Icon } from './Icon';
@@ -13,14 +13,19 @@ interface VideoTileProps {
   className?: string;
   /** Drawn over the video, e.g. an avatar while the camera is off. */
   overlay?: ReactNode;
+  /** The `<video>` element, for a parent that needs it (picture-in-picture). */
+  videoRef?: RefObject<HTMLVideoElement | null>;
+  /** The speaker to play the sound on (`setSinkId`, where supported); null or absent: the default. */
+  sinkId?: string | null;
 }
 
 /**
  * One `<video>` bound to a MediaStream. If the browser refuses to start sound without a user gesture (a reload in
  * mid-call), the video plays muted and a button offers to turn the sound on.
  */
-export function VideoTile({ stream, local = false, mirrored = false, label, testId, className, overlay }: VideoTileProps) {
-  const ref = useRef<HTMLVideoElement>(null);
+export function VideoTile({ stream, local = false, mirrored = false, label, testId, className, overlay, videoRef, sinkId }: VideoTileProps) {
+  const ownRef = useRef<HTMLVideoElement>(null);
+  const ref = videoRef ?? ownRef;
   const [soundBlocked, setSoundBlocked] = useState(false);
   const t = useT();
   const a11y = useA11y();
@@ -37,7 +42,13 @@ export function VideoTile({ stream, local = false, mirrored = false, label, test
       setSoundBlocked(true);
       void video.play().catch(() => undefined);
     });
-  }, [stream, local]);
+  }, [stream, local, ref]);
+
+  useEffect(() => {
+    const video = ref.current;
+    if (!video || local || sinkId === undefined || !('setSinkId' in video)) return;
+    void video.setSinkId(sinkId ?? '').catch((error: unknown) => console.debug('[call] could not switch the speaker', error));
+  }, [sinkId, local, ref]);
 
   const enableSound = () => {
     const video = ref.current;

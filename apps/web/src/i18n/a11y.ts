@@ -45,11 +45,25 @@ const NAME_KEYS = {
   callDuration: 'a11y.callDuration',
   remoteVideo: 'a11y.remoteVideo',
   localVideo: 'a11y.localVideo',
+  answerWithVideo: 'incall.answerWithVideo',
+  answerWithoutVideo: 'incall.answerWithoutVideo',
+  fullscreen: 'incall.fullscreen',
+  exitFullscreen: 'incall.exitFullscreen',
+  pip: 'incall.pip',
+  exitPip: 'incall.exitPip',
+  flipCamera: 'incall.flipCamera',
+  speaker: 'incall.speaker',
+  chat: 'incall.chat',
+  chatClose: 'incall.chatClose',
+  chatMessage: 'incall.chatMessage',
+  chatSend: 'incall.chatSend',
 } as const satisfies Record<string, MessageKey>;
 
 export type A11yNames = { readonly [Name in keyof typeof NAME_KEYS]: string } & {
   /** The Call button of a person ("Call bob"). */
   call(username: string): string;
+  /** The Voice call button of a person ("Voice call bob"). */
+  voiceCall(username: string): string;
   quality(level: Quality | 'unknown'): string;
 };
 
@@ -59,6 +73,7 @@ export function a11yNames(t: Translate): A11yNames {
   return {
     ...names,
     call: (username) => t('a11y.call', { name: username }),
+    voiceCall: (username) => t('incall.voiceCallTo', { name: username }),
     quality: (level) => t(`call.quality.${level}`),
   };
 }

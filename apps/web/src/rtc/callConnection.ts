@@ -144,6 +144,9 @@ export class CallConnection {
       onRemoteMedia: (remoteMedia) => {
         if (this.#link === link) store.patch({ remoteMedia });
       },
+      onChat: (message) => {
+        if (this.#link === link) store.chat({ type: 'received', message });
+      },
       onChannelOpen: () => {
         // The channel opens only over a working DTLS connection with the other side's current RTCPeerConnection.
         if (this.#link === link) this.#mediaUp();
@@ -181,6 +184,11 @@ export class CallConnection {
 
   setMediaState(state: Parameters<PeerLink['setMediaState']>[0]): void {
     this.#link?.setMediaState(state);
+  }
+
+  /** A chat message to the other side; false when there is no connection to carry it (yet) or too many wait. */
+  sendChat(message: Parameters<PeerLink['sendChat']>[0]): boolean {
+    return this.#link?.sendChat(message) ?? false;
   }
 
   /** A side dropped off signaling. Media goes on; the watchdog cannot expect anything new until both are back. */

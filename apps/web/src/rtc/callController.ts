@@ -1,4 +1,4 @@
-import type { Peer } from '@parley/protocol';
+import type { CallMedia, Peer } from '@parley/protocol';
 import { callsApi, rtcApi } from '../api/endpoints';
 import { signaling } from '../signaling/client';
 import { callStore } from '../stores/call';
@@ -32,15 +32,19 @@ const controller = createCallController({
   onCallEnded: () => void loadHistory(),
 });
 
-export const placeCall = (peer: Peer): Promise<void> => controller.placeCall(peer);
-export const acceptCall = (): void => controller.acceptCall();
+export const placeCall = (peer: Peer, media?: CallMedia): Promise<void> => controller.placeCall(peer, media);
+export const acceptCall = (options?: { video: boolean }): void => controller.acceptCall(options);
 export const declineCall = (): void => controller.declineCall();
 export const hangUp = (): Promise<void> => controller.hangUp();
 export const dismissEnded = (): void => controller.dismissEnded();
 export const toggleMute = (): void => controller.toggleMute();
 export const toggleCamera = (): Promise<void> => controller.toggleCamera();
 export const toggleScreenShare = (): Promise<void> => controller.toggleScreenShare();
+export const flipCamera = (): Promise<void> => controller.flipCamera();
 export const selectDevice = (kind: MediaKind, deviceId: string): Promise<void> => controller.selectDevice(kind, deviceId);
+export const selectOutput = (deviceId: string | null): void => controller.selectOutput(deviceId);
+export const sendChat = (text: string): boolean => controller.sendChat(text);
+export const setChatOpen = (open: boolean): void => controller.setChatOpen(open);
 
 let started = false;
 

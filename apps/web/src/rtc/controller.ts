@@ -2,6 +2,7 @@ import {
   assertNever,
   SERVER_MESSAGE_TYPES,
   type CallDto,
+  type CallMedia,
   type CreateCallBody,
   type CreateCallResponse,
   type EndCallResponse,
@@ -14,6 +15,7 @@ import { ApiError } from '../api/endpoints';
 import type { ServerMessageOf, SignalingPort } from '../signaling/client';
 import { CallStore, NO_CALL_MEDIA } from '../stores/call';
 import { isLive, liveCallId, type EndCause } from '../stores/callMachine';
+import { outgoingChat } from '../stores/chat';
 import { CallConnection } from './callConnection';
 import { EarlyMessages } from './earlyMessages';
 import { LocalMedia } from './localMedia';
@@ -51,8 +53,10 @@ export interface CallControllerDeps {
 
 export interface CallController {
   readonly store: CallStore;
-  placeCall(peer: Peer): Promise<void>;
-  acceptCall(): void;
+  /** Call `peer`: a video call, or a voice call (`audio`: our camera stays closed until we turn it on). */
+  placeCall(peer: Peer, media?: CallMedia): Promise<void>;
+  /** Answer the ringing call, with our camera on (`video: true`) or off; by default as the caller asked. */
+  acceptCall(options?: { video: boolean }): void;
   declineCall(): void;
   /** Cancel a call we are placing, decline one that rings, or hang up a call in progress. */
   hangUp(): Promise<void>;
@@ -60,7 +64,15 @@ export interface CallController {
   toggleMute(): void;
   toggleCamera(): Promise<void>;
   toggleScreenShare(): Promise<void>;
+  /** Front ↔ back camera, where the camera says which way it faces. */
+  flipCamera(): Promise<void>;
   selectDevice(kind: MediaKind, deviceId: string): Promise<void>;
+  /** Play the other side's sound on this speaker (`setSinkId`, applied by the remote `<video>`); null: default. */
+  selectOutput(deviceId: string | null): void;
+  /** Send a chat message over the call's peer channel; false when it was empty, too long, or cannot be sent. */
+  sendChat(text: string): boolean;
+  /** The chat panel was opened or closed (its unread count follows). */
+  setChatOpen(open: boolean): void;
   refreshDevices(): Promise<void>;
   /** Subscribe to the signaling client and the store; returns the unsubscribe function. */
   start(): () => void;
@@ -166,7 +178,7 @@ export function createCallController(deps: CallControllerDeps): CallController {
     return call.phase === 'outgoing' && call.attempt === attempt;
   };
 
-  async function placeCall(peer: Peer): Promise<void> {
+  async function placeCall(peer: Peer, media: CallMedia = 'video'): Promise<void> {
     const attempt = ++dialAttempt;
     if (!store.dispatch({ type: 'dial', attempt, peer })) return;
     dialScope.abort();
@@ -174,11 +186,12 @@ export function createCallController(deps: CallControllerDeps): CallController {
     early.clear();
     timeline.reset();
     tone('ringback');
-    void local.start();
+    void local.start({ video: media === 'video' });
     let created: CreateCallResponse;
     try {
       const connectionId = await signaling.ready({ timeoutMs: 10_000, signal: dialScope.signal });
-      created = await api.createCall({ calleeId: peer.id, connectionId });
+      // A video call says nothing, as the seed's clients do.
+      created = await api.createCall({ calleeId: peer.id, connectionId, ...(media === 'audio' ? { media } : {}) });
     } catch (error) {
       if (dialing(attempt)) await dialFailed(attempt, error);
       return;
@@ -204,24 +217,25 @@ export function createCallController(deps: CallControllerDeps): CallController {
       return;
     }
     // Glare: the other person's call to us won; we are its callee now (see the note at the top).
-    const { callId, from, callerId, ringExpiresAt } = incoming.payload;
-    store.dispatch({ type: 'crossed', attempt, callId, peer: { id: callerId, username: from }, ringExpiresAt: ringExpiresAt ?? null });
+    const { callId, from, callerId, ringExpiresAt, media = 'video' } = incoming.payload;
+    store.dispatch({ type: 'crossed', attempt, callId, peer: { id: callerId, username: from }, ringExpiresAt: ringExpiresAt ?? null, media });
     early.clear();
     tone('ringtone');
     void connectionFor(callId).prepare('callee', true);
   }
 
-  function acceptCall(): void {
+  function acceptCall(options?: { video: boolean }): void {
     const call = store.call;
     if (call.phase !== 'incoming') return;
     const { callId } = call;
+    const video = options?.video ?? call.media === 'video';
     if (!signaling.send({ type: 'call:accept', payload: { callId } })) return;
     timeline.mark('accept');
     // The offer made while it rang follows the accept on the socket at once; the in-call screen renders after.
     void connectionFor(callId).open('callee', true);
     store.dispatch({ type: 'answer', callId, at: Date.now() });
     stopTones();
-    void local.start();
+    void local.start({ video });
   }
 
   function declineCall(): void {
@@ -305,9 +319,9 @@ export function createCallController(deps: CallControllerDeps): CallController {
   }
 
   function onIncoming(message: ServerMessageOf<'call:incoming'>): void {
-    const { callId, from, callerId, ringExpiresAt } = message.payload;
+    const { callId, from, callerId, ringExpiresAt, media = 'video' } = message.payload;
     if (bufferEarly(message)) return;
-    if (!store.dispatch({ type: 'ring', callId, peer: { id: callerId, username: from }, ringExpiresAt: ringExpiresAt ?? null })) return;
+    if (!store.dispatch({ type: 'ring', callId, peer: { id: callerId, username: from }, ringExpiresAt: ringExpiresAt ?? null, media })) return;
     timeline.reset();
     tone('ringtone');
     // Have the ICE configuration, the RTCPeerConnection and its offer ready by the time Accept is clicked. No camera
@@ -487,6 +501,17 @@ export function createCallController(deps: CallControllerDeps): CallController {
     }
   }
 
+  let chatSequence = 0;
+
+  function sendChat(text: string): boolean {
+    const call = store.call;
+    if ((call.phase !== 'connecting' && call.phase !== 'connected') || !connection) return false;
+    const message = outgoingChat(text, `${Date.now().toString(36)}-${++chatSequence}`, Date.now());
+    if (!message || !connection.sendChat(message)) return false;
+    store.chat({ type: 'sent', message });
+    return true;
+  }
+
   function dropLocally(): void {
     const callId = liveCallId(store.call);
     if (isLive(store.call) && store.dispatch({ type: 'end', callId, cause: 'failed', by: 'local', at: Date.now() })) teardown();
@@ -503,7 +528,11 @@ export function createCallController(deps: CallControllerDeps): CallController {
     toggleMute: () => local.toggleMute(),
     toggleCamera: () => local.toggleCamera(),
     toggleScreenShare: () => local.toggleScreenShare(),
+    flipCamera: () => local.flipCamera(),
     selectDevice: (kind, deviceId) => local.selectDevice(kind, deviceId),
+    selectOutput: (deviceId) => store.patch({ selectedOutput: deviceId }),
+    sendChat,
+    setChatOpen: (open) => store.chat({ type: open ? 'open' : 'close' }),
     refreshDevices: async () => {
       if (isLive(store.call)) await local.refreshDevices();
     },

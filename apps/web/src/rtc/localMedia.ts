@@ -1,7 +1,7 @@
 import type { PeerMediaState } from '@parley/protocol';
 import type { MessageKey } from '../i18n';
 import type { CallStore } from '../stores/call';
-import type { DevicePreferences, MediaKind, MediaSource } from './media';
+import { facingOf, type DevicePreferences, type Facing, type MediaKind, type MediaSource, type MediaWants } from './media';
 
 export interface LocalMediaOptions {
   source: MediaSource;
@@ -54,18 +54,21 @@ export class LocalMedia {
     return { mic: this.#audio !== null && mic === 'on', camera: this.video !== null };
   }
 
-  /** Ask for microphone and camera once per call; later calls share the first request. */
-  start(): Promise<void> {
-    this.#started ??= this.#acquire();
+  /**
+   * Ask for microphone and camera once per call; later calls share the first request. A voice call (`video: false`)
+   * opens the microphone only: the camera is `off` (not `none`) and the camera button turns it on like any time.
+   */
+  start(wants: MediaWants = { video: true }): Promise<void> {
+    this.#started ??= this.#acquire(wants);
     return this.#started;
   }
 
-  async #acquire(): Promise<void> {
+  async #acquire(wants: MediaWants): Promise<void> {
     const generation = this.#generation;
     const { store, source, preferences } = this.#options;
     const prefs = preferences.read();
     store.patch({ selectedDevices: prefs });
-    const media = await source.acquireLocalMedia(prefs);
+    const media = await source.acquireLocalMedia(prefs, wants);
     if (generation !== this.#generation) {
       media.audio?.stop();
       media.video?.stop();
@@ -73,9 +76,11 @@ export class LocalMedia {
     }
     this.#audio = media.audio;
     this.#camera = media.video;
+    const camera = media.video ? 'on' : wants.video ? 'none' : 'off';
     store.patch({
-      media: { mic: media.audio ? 'on' : 'none', camera: media.video ? 'on' : 'none', screen: 'off' },
+      media: { mic: media.audio ? 'on' : 'none', camera, screen: 'off' },
       mediaIssue: media.issue,
+      cameraFacing: facingOf(media.video),
     });
     this.#options.onAcquired?.();
     this.#options.onTrack('audio', this.#audio);
@@ -113,8 +118,37 @@ export class LocalMedia {
       return;
     }
     this.#camera = track;
-    store.patch({ mediaIssue: null });
+    store.patch({ mediaIssue: null, cameraFacing: facingOf(track) });
     store.patchMedia({ camera: 'on' });
+    this.#applyVideo();
+    void this.refreshDevices();
+  }
+
+  /**
+   * Switch between the front and the back camera (`facingMode`), on a device whose camera says which way it faces.
+   * The old camera is released first: many phones cannot open both at once. If the other one cannot be opened,
+   * the one we had is opened again.
+   */
+  async flipCamera(): Promise<void> {
+    const { store, source } = this.#options;
+    const facing = store.state.cameraFacing;
+    if (!facing || store.state.media.camera !== 'on') return;
+    const next: Facing = facing === 'user' ? 'environment' : 'user';
+    const generation = this.#generation;
+    this.#camera?.stop();
+    const track = (await source.acquireTrack('video', null, next)) ?? (await source.acquireTrack('video', null, facing));
+    if (generation !== this.#generation || !this.#options.inCall()) {
+      track?.stop();
+      return;
+    }
+    this.#camera = track;
+    if (!track) {
+      store.patchMedia({ camera: 'off' });
+      this.#notice('media.deviceFailed');
+    } else if (facingOf(track) !== next) {
+      this.#notice('media.deviceFailed');
+    }
+    store.patch({ cameraFacing: facingOf(track) });
     this.#applyVideo();
     void this.refreshDevices();
   }
@@ -169,6 +203,7 @@ export class LocalMedia {
     } else {
       this.#camera?.stop();
       this.#camera = track;
+      store.patch({ cameraFacing: facingOf(track) });
       this.#applyVideo();
     }
   }

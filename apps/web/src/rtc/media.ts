@@ -20,10 +20,19 @@ export interface DevicePreferences {
 
 export type MediaKind = keyof DevicePreferences;
 
+/** Which way a camera faces (`facingMode`): the front camera of a phone is `user`, the back one `environment`. */
+export type Facing = 'user' | 'environment';
+
+/** What a call asks for at its start: a voice call (`video: false`) opens no camera. */
+export interface MediaWants {
+  video: boolean;
+}
+
 /** Where the call layer gets its tracks from (these functions in the app, a fake in unit tests). */
 export interface MediaSource {
-  acquireLocalMedia(prefs: DevicePreferences): Promise<AcquiredMedia>;
-  acquireTrack(kind: MediaKind, deviceId: string | null): Promise<MediaStreamTrack | null>;
+  acquireLocalMedia(prefs: DevicePreferences, wants: MediaWants): Promise<AcquiredMedia>;
+  /** A camera by device id, or (with `facing`) the camera that faces that way. */
+  acquireTrack(kind: MediaKind, deviceId: string | null, facing?: Facing): Promise<MediaStreamTrack | null>;
   acquireScreen(): Promise<MediaStreamTrack | null>;
   listDevices(): Promise<DeviceLists>;
 }
@@ -42,8 +51,15 @@ export function audioConstraints(deviceId?: string | null): MediaTrackConstraint
   };
 }
 
-export function videoConstraints(deviceId?: string | null): MediaTrackConstraints {
+export function videoConstraints(deviceId?: string | null, facing?: Facing): MediaTrackConstraints {
+  if (facing) return { ...VIDEO_CONSTRAINTS, facingMode: { exact: facing } };
   return { ...VIDEO_CONSTRAINTS, ...(deviceId ? { deviceId: { exact: deviceId } } : {}) };
+}
+
+/** Which way the camera behind `track` faces, when the browser says (phones and tablets do; most desktops don't). */
+export function facingOf(track: MediaStreamTrack | null): Facing | null {
+  const facing = track?.getSettings().facingMode;
+  return facing === 'user' || facing === 'environment' ? facing : null;
 }
 
 function canCapture(): boolean {
@@ -70,9 +86,13 @@ async function tryGetUserMedia(constraints: MediaStreamConstraints): Promise<{ s
   return result;
 }
 
-/** Ask for microphone and camera; on failure ask for each alone, so one missing device does not cost the other. */
-export async function acquireLocalMedia(prefs: DevicePreferences = { audio: null, video: null }): Promise<AcquiredMedia> {
+/**
+ * Ask for microphone and camera; on failure ask for each alone, so one missing device does not cost the other. A
+ * voice call (`wants.video` false) asks for the microphone only.
+ */
+export async function acquireLocalMedia(prefs: DevicePreferences = { audio: null, video: null }, wants: MediaWants = { video: true }): Promise<AcquiredMedia> {
   if (!canCapture()) return { audio: null, video: null, issue: 'unsupported' };
+  if (!wants.video) return acquireMicrophone(prefs.audio);
 
   const both = await tryGetUserMedia({ audio: audioConstraints(prefs.audio), video: videoConstraints(prefs.video) });
   if ('stream' in both) {
@@ -94,10 +114,18 @@ export async function acquireLocalMedia(prefs: DevicePreferences = { audio: null
   return { audio, video, issue };
 }
 
+async function acquireMicrophone(deviceId: string | null): Promise<AcquiredMedia> {
+  let result = await tryGetUserMedia({ audio: audioConstraints(deviceId) });
+  if (!('stream' in result) && deviceId) result = await tryGetUserMedia({ audio: audioConstraints(null) });
+  if ('stream' in result) return { audio: result.stream.getAudioTracks()[0] ?? null, video: null, issue: null };
+  const denied = result.error === 'NotAllowedError' || result.error === 'SecurityError';
+  return { audio: null, video: null, issue: denied ? 'denied' : 'no-devices' };
+}
+
 /** One device track on its own, for switching devices or turning the camera back on. Null when it failed. */
-export async function acquireTrack(kind: MediaKind, deviceId?: string | null): Promise<MediaStreamTrack | null> {
+export async function acquireTrack(kind: MediaKind, deviceId?: string | null, facing?: Facing): Promise<MediaStreamTrack | null> {
   if (!canCapture()) return null;
-  const result = await tryGetUserMedia(kind === 'audio' ? { audio: audioConstraints(deviceId) } : { video: videoConstraints(deviceId) });
+  const result = await tryGetUserMedia(kind === 'audio' ? { audio: audioConstraints(deviceId) } : { video: videoConstraints(deviceId, facing) });
   if (!('stream' in result)) return null;
   return (kind === 'audio' ? result.stream.getAudioTracks() : result.stream.getVideoTracks())[0] ?? null;
 }
@@ -127,17 +155,24 @@ export interface DeviceOption {
 export interface DeviceLists {
   audio: DeviceOption[];
   video: DeviceOption[];
+  /** Speakers and headphones; listed only where the browser can route a `<video>`'s sound (`setSinkId`). */
+  output: DeviceOption[];
+}
+
+/** Whether this browser can play the other side's sound on a chosen speaker (`HTMLMediaElement.setSinkId`). */
+export function canChooseOutput(): boolean {
+  return typeof HTMLMediaElement !== 'undefined' && 'setSinkId' in HTMLMediaElement.prototype;
 }
 
 export async function listDevices(): Promise<DeviceLists> {
-  if (typeof navigator === 'undefined' || !navigator.mediaDevices?.enumerateDevices) return { audio: [], video: [] };
+  if (typeof navigator === 'undefined' || !navigator.mediaDevices?.enumerateDevices) return { audio: [], video: [], output: [] };
   try {
     const devices = await navigator.mediaDevices.enumerateDevices();
     // Labels are empty until a permission was granted; the picker then shows a numbered name in the UI language.
     const pick = (kind: MediaDeviceKind): DeviceOption[] =>
       devices.filter((d) => d.kind === kind && d.deviceId).map((d) => ({ deviceId: d.deviceId, label: d.label }));
-    return { audio: pick('audioinput'), video: pick('videoinput') };
+    return { audio: pick('audioinput'), video: pick('videoinput'), output: canChooseOutput() ? pick('audiooutput') : [] };
   } catch {
-    return { audio: [], video: [] };
+    return { audio: [], video: [], output: [] };
   }
 }

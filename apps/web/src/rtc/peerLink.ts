@@ -1,4 +1,12 @@
-import { assertNever, decodePeerMediaState, PEER_CHANNEL, type IceCandidate, type PeerMediaState, type RelayedMessage } from '@parley/protocol';
+import {
+  assertNever,
+  decodePeerMessage,
+  PEER_CHANNEL,
+  type IceCandidate,
+  type PeerChatMessage,
+  type PeerMediaState,
+  type RelayedMessage,
+} from '@parley/protocol';
 import type { IceConfig } from './iceConfig';
 import type { MediaKind } from './media';
 import type { StatsRecord } from './quality';
@@ -35,11 +43,16 @@ export interface PeerLinkOptions {
   onGathered(candidates: number): void;
   /** What the other side says it sends, from the state channel. */
   onRemoteMedia(state: PeerMediaState): void;
+  /** A chat message from the other side, from the state channel (checked and size-limited). */
+  onChat(message: PeerChatMessage): void;
   /** The state channel opened: media reaches the other side's current connection end to end. */
   onChannelOpen(): void;
   /** An offer came from a new connection of the other side (its page reloaded): media reconnects on this one. */
   onPeerReplaced(): void;
 }
+
+/** Chat messages written while the channel is not open (the other page is reloading) wait, up to this many. */
+export const CHAT_OUTBOX_LIMIT = 50;
 
 /** After ICE reports `disconnected` this long without recovering, the caller restarts ICE. */
 export const DISCONNECTED_RESTART_MS = 2_500;
@@ -70,6 +83,8 @@ export class PeerLink {
   #localTracks: Record<MediaKind, MediaStreamTrack | null> = { audio: null, video: null };
   #localMedia: PeerMediaState = { mic: false, camera: false };
   #channel: RTCDataChannel;
+  /** Chat messages waiting for the channel to (re)open, oldest first. */
+  #chatOutbox: PeerChatMessage[] = [];
   #disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
   /** While a side is off signaling an offer could not reach the other side, so ICE restarts wait. */
   #restartsHeld = false;
@@ -129,6 +144,18 @@ export class PeerLink {
   setMediaState(state: PeerMediaState): void {
     this.#localMedia = state;
     this.#sendMediaState();
+  }
+
+  /**
+   * Send a chat message to the other side over the state channel. While the channel is not open (the other side's
+   * page is reloading) it waits, and goes out when the channel opens again; false when too many already wait.
+   */
+  sendChat(message: PeerChatMessage): boolean {
+    if (this.#closed) return false;
+    if (this.#channel.readyState === 'open' && this.#chatOutbox.length === 0 && this.#sendOnChannel(message)) return true;
+    if (this.#chatOutbox.length >= CHAT_OUTBOX_LIMIT) return false;
+    this.#chatOutbox.push(message);
+    return true;
   }
 
   /** Feed one relayed signal from the server. Signals of another call are dropped. */
@@ -228,12 +255,25 @@ export class PeerLink {
     channel.onopen = () => {
       if (this.#closed || this.#channel !== channel) return;
       this.#sendMediaState();
+      this.#flushChat();
       this.#options.onChannelOpen();
     };
     channel.onmessage = ({ data }: MessageEvent) => {
-      const state = decodePeerMediaState(data);
-      if (state) this.#options.onRemoteMedia(state);
-      else console.debug('[rtc] ignoring a state-channel message');
+      const message = decodePeerMessage(data);
+      if (!message) {
+        console.debug('[rtc] ignoring a malformed or oversized state-channel message');
+        return;
+      }
+      switch (message.kind) {
+        case 'media':
+          this.#options.onRemoteMedia(message.state);
+          return;
+        case 'chat':
+          this.#options.onChat(message.message);
+          return;
+        default:
+          assertNever(message);
+      }
     };
     channel.onclose = () => {
       if (!this.#closed && this.#channel === channel && this.pc.signalingState !== 'closed') this.#channel = this.#openChannel();
@@ -243,10 +283,25 @@ export class PeerLink {
 
   #sendMediaState(): void {
     if (this.#closed || this.#channel.readyState !== 'open') return;
+    this.#sendOnChannel(this.#localMedia);
+  }
+
+  #flushChat(): void {
+    while (this.#chatOutbox.length > 0 && this.#channel.readyState === 'open') {
+      const [next] = this.#chatOutbox;
+      if (!next || !this.#sendOnChannel(next)) return;
+      this.#chatOutbox.shift();
+    }
+  }
+
+  /** One frame on the state channel (a media state, or a chat message): whether the channel took it. */
+  #sendOnChannel(message: PeerMediaState | PeerChatMessage): boolean {
     try {
-      this.#channel.send(JSON.stringify(this.#localMedia satisfies PeerMediaState));
+      this.#channel.send(JSON.stringify(message));
+      return true;
     } catch (error) {
-      console.debug('[rtc] could not send the media state', error);
+      console.debug('[rtc] could not send on the state channel', error);
+      return false;
     }
   }
 

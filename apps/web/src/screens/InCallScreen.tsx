@@ -1,17 +1,23 @@
-import { useState } from 'react';
+import { lazy, Suspense, useRef, useState } from 'react';
 import { Avatar } from '../components/Avatar';
 import { CallTimer } from '../components/CallTimer';
 import { DEVICE_PICKER_ID, DevicePicker } from '../components/DevicePicker';
 import { Icon, type IconName } from '../components/Icon';
+import { CHAT_PANEL_ID } from '../components/incall/chatPanelId';
+import { CALL_SHORTCUTS, useCallShortcuts } from '../components/incall/shortcuts';
+import { StageActions, toggleFullscreen } from '../components/incall/StageActions';
 import { MediaIssueNotice } from '../components/MediaIssueNotice';
 import { QualityBadge } from '../components/QualityBadge';
 import { VideoTile } from '../components/VideoTile';
 import { useT, type MessageKey } from '../i18n';
 import { useA11y } from '../i18n/a11y';
-import { hangUp, toggleCamera, toggleMute, toggleScreenShare } from '../rtc/callController';
+import { flipCamera, hangUp, setChatOpen, toggleCamera, toggleMute, toggleScreenShare } from '../rtc/callController';
 import { canShareScreen } from '../rtc/media';
 import { useCallStore } from '../stores/call';
 import type { Link } from '../stores/callMachine';
+
+// The chat panel is its own chunk, loaded when it is first opened.
+const ChatPanel = lazy(() => import('../components/incall/ChatPanel'));
 
 const LINK_TEXT: Record<Exclude<Link, 'ok'>, MessageKey> = {
   self: 'call.reconnecting.self',
@@ -27,6 +33,9 @@ function ControlButton({
   disabled,
   onClick,
   variant,
+  shortcut,
+  badge,
+  expanded,
 }: {
   icon: IconName;
   label: string;
@@ -35,18 +44,34 @@ function ControlButton({
   disabled?: boolean;
   onClick: () => void;
   variant?: 'danger';
+  /** Its keyboard shortcut (`CALL_SHORTCUTS`): in the tooltip and `aria-keyshortcuts`. */
+  shortcut?: string;
+  /** A count over the icon, and what it means for a screen reader (the button's description). */
+  badge?: { count: number; description: string };
+  /** For a button that shows and hides a panel: whether it is shown, and the panel's id. */
+  expanded?: { open: boolean; controls: string };
 }) {
+  const t = useT();
   return (
     <button
       type="button"
       className={`ctl ${active ? 'ctl-active' : ''} ${variant === 'danger' ? 'ctl-danger' : ''}`}
       aria-label={label}
-      title={text}
+      aria-keyshortcuts={shortcut}
+      aria-description={badge && badge.count > 0 ? badge.description : undefined}
+      aria-expanded={expanded?.open}
+      aria-controls={expanded?.open ? expanded.controls : undefined}
+      title={shortcut ? t('incall.shortcut', { label: text, key: shortcut }) : text}
       disabled={disabled}
       onClick={onClick}
     >
       <span className="ctl-icon">
         <Icon name={icon} size={22} />
+        {badge && badge.count > 0 && (
+          <span className="ctl-badge" aria-hidden="true" data-testid="chat-unread">
+            {badge.count}
+          </span>
+        )}
       </span>
       <span className="ctl-label">{text}</span>
     </button>
@@ -63,7 +88,23 @@ export function InCallScreen() {
   const quality = useCallStore((s) => s.quality);
   const remoteVideo = useCallStore((s) => s.remoteVideo);
   const remoteMedia = useCallStore((s) => s.remoteMedia);
+  const cameraFacing = useCallStore((s) => s.cameraFacing);
+  const videoInputs = useCallStore((s) => s.devices.video.length);
+  const output = useCallStore((s) => s.selectedOutput);
+  const chatOpen = useCallStore((s) => s.chat.open);
+  const unread = useCallStore((s) => s.chat.unread);
   const [showDevices, setShowDevices] = useState(false);
+  const screenRef = useRef<HTMLElement>(null);
+  const remoteVideoRef = useRef<HTMLVideoElement>(null);
+  const live = call.phase === 'connecting' || call.phase === 'connected';
+  useCallShortcuts({
+    mute: toggleMute,
+    camera: () => void toggleCamera(),
+    chat: () => {
+      if (live) setChatOpen(!chatOpen);
+    },
+    fullscreen: () => toggleFullscreen(screenRef.current),
+  });
 
   // Rendered (hidden, see Home) from the moment the call rings: until it is answered it shows "connecting".
   if (call.phase === 'idle' || call.phase === 'ended') return null;
@@ -77,7 +118,7 @@ export function InCallScreen() {
   const remoteMuted = remoteMedia?.mic === false;
 
   return (
-    <main className="call-screen in-call" data-testid="in-call" data-phase={call.phase} data-link={link}>
+    <main ref={screenRef} className="call-screen in-call" data-testid="in-call" data-phase={call.phase} data-link={link}>
       <div className="call-top">
         <div className="call-peer">
           <span className="call-peer-name">
@@ -106,6 +147,8 @@ export function InCallScreen() {
           label={a11y.remoteVideo}
           testId="remote-video"
           className="remote"
+          videoRef={remoteVideoRef}
+          sinkId={output}
           overlay={
             showAvatar ? (
               <div className="remote-placeholder">
@@ -121,6 +164,7 @@ export function InCallScreen() {
             ) : null
           }
         />
+        <StageActions screen={screenRef} video={remoteVideoRef} />
         <div className="local-pip">
           {localStream ? (
             <VideoTile
@@ -142,6 +186,11 @@ export function InCallScreen() {
 
       <MediaIssueNotice peerName={peer} />
       {showDevices && <DevicePicker onClose={() => setShowDevices(false)} />}
+      {chatOpen && (
+        <Suspense fallback={null}>
+          <ChatPanel peerName={peer} onClose={() => setChatOpen(false)} />
+        </Suspense>
+      )}
 
       <div className="controls" role="toolbar" aria-label={a11y.callControls}>
         <ControlButton
@@ -151,6 +200,7 @@ export function InCallScreen() {
           active={media.mic === 'muted'}
           disabled={media.mic === 'none'}
           onClick={toggleMute}
+          shortcut={CALL_SHORTCUTS.mute}
         />
         <ControlButton
           icon={media.camera === 'on' ? 'video' : 'videoOff'}
@@ -158,7 +208,12 @@ export function InCallScreen() {
           text={media.camera === 'on' ? t('call.cameraOff') : t('call.cameraOn')}
           active={media.camera !== 'on'}
           onClick={() => void toggleCamera()}
+          shortcut={CALL_SHORTCUTS.camera}
         />
+        {/* Front and back camera: only where the camera says which way it faces and there is another one. */}
+        {media.camera === 'on' && media.screen !== 'sharing' && cameraFacing !== null && videoInputs >= 2 && (
+          <ControlButton icon="refresh" label={a11y.flipCamera} text={t('incall.flipCamera')} onClick={() => void flipCamera()} />
+        )}
         {canShareScreen() && (
           <ControlButton
             icon={media.screen === 'sharing' ? 'screenOff' : 'screen'}
@@ -182,6 +237,17 @@ export function InCallScreen() {
           </span>
           <span className="ctl-label">{t('call.devices')}</span>
         </button>
+        <ControlButton
+          icon="chat"
+          label={a11y.chat}
+          text={t('incall.chat')}
+          active={chatOpen}
+          disabled={!live}
+          onClick={() => setChatOpen(!chatOpen)}
+          shortcut={CALL_SHORTCUTS.chat}
+          badge={{ count: unread, description: t('incall.unread', { count: unread }) }}
+          expanded={{ open: chatOpen, controls: CHAT_PANEL_ID }}
+        />
         <ControlButton icon="hangup" label={a11y.hangUp} text={t('call.hangUp')} variant="danger" onClick={() => void hangUp()} />
       </div>
     </main>

@@ -77,6 +77,18 @@ export function UsersScreen() {
               <Icon name="phone" size={16} />
               <span className="hide-narrow">{user.online ? t('users.call') : t('users.callOffline')}</span>
             </button>
+            {/* A voice call: our camera stays closed, and the callee is told (and offered to answer without video). */}
+            <button
+              type="button"
+              className={`btn btn-call btn-voice ${user.online ? '' : 'btn-call-offline'}`}
+              aria-label={a11y.voiceCall(user.username)}
+              aria-describedby={user.online ? undefined : `${filterId}-${user.id}-status`}
+              title={t('incall.voiceCall')}
+              onClick={() => void placeCall({ id: user.id, username: user.username }, 'audio')}
+            >
+              <Icon name="mic" size={16} />
+              <span className="hide-narrow">{t('incall.voiceCall')}</span>
+            </button>
           </li>
         ))}
       </ul>

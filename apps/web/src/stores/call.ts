@@ -5,6 +5,7 @@ import type { MessageKey } from '../i18n';
 import type { DeviceLists, DevicePreferences, MediaIssue } from '../rtc/media';
 import type { Quality } from '../rtc/quality';
 import { IDLE, reduce, type CallEvent, type CallState } from './callMachine';
+import { EMPTY_CHAT, reduceChat, type ChatEvent, type ChatState } from './chat';
 
 /** What we send. `none`: we have no such device (or were refused it), the call goes on without. */
 export interface LocalMediaState {
@@ -28,11 +29,17 @@ export interface CallStoreState {
   remoteMedia: PeerMediaState | null;
   devices: DeviceLists;
   selectedDevices: DevicePreferences;
+  /** The speaker the other side's sound plays on (`setSinkId`); null for the browser's default. */
+  selectedOutput: string | null;
+  /** Which way the camera in use faces, when the browser says (phones); null otherwise. */
+  cameraFacing: 'user' | 'environment' | null;
+  /** The call's text chat over the peer channel (see `stores/chat.ts`). */
+  chat: ChatState;
   /** A short-lived message about a control that did not work (screen share refused, device failed). */
   notice: MessageKey | null;
 }
 
-/** Everything about one call's media, as it is before a call and after one ends. */
+/** Everything about one call (its media and its chat), as it is before a call and after one ends. */
 export const NO_CALL_MEDIA = {
   media: { mic: 'none', camera: 'none', screen: 'off' },
   mediaIssue: null,
@@ -42,6 +49,8 @@ export const NO_CALL_MEDIA = {
   remoteVideo: 'none',
   remoteMedia: null,
   notice: null,
+  cameraFacing: null,
+  chat: EMPTY_CHAT,
 } as const satisfies Partial<CallStoreState>;
 
 /**
@@ -55,8 +64,9 @@ export class CallStore {
     this.api = createStore<CallStoreState>(() => ({
       call: IDLE,
       ...NO_CALL_MEDIA,
-      devices: { audio: [], video: [] },
+      devices: { audio: [], video: [], output: [] },
       selectedDevices: { audio: null, video: null },
+      selectedOutput: null,
     }));
   }
 
@@ -84,6 +94,14 @@ export class CallStore {
   /** Change the local media state from what it is now. */
   patchMedia(patch: Partial<LocalMediaState>): void {
     this.api.setState((s) => ({ media: { ...s.media, ...patch } }));
+  }
+
+  /** Move the chat (a message sent or received, the panel opened or closed). */
+  chat(event: ChatEvent): void {
+    this.api.setState((s) => {
+      const chat = reduceChat(s.chat, event);
+      return chat === s.chat ? s : { chat };
+    });
   }
 
   /** Called on every change of the call state, with the state before. */

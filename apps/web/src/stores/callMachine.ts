@@ -1,4 +1,4 @@
-import { assertNever, type CallEndedReason, type CallRole, type Peer } from '@parley/protocol';
+import { assertNever, type CallEndedReason, type CallMedia, type CallRole, type Peer } from '@parley/protocol';
 
 /**
  * The call lifecycle of this tab as a pure state machine: `reduce(state, event)` returns the next state, or the very
@@ -44,7 +44,8 @@ export type CallState =
        */
       ringing: boolean;
     }
-  | { phase: 'incoming'; callId: string; peer: Peer; ringExpiresAt: string | null }
+  /** `media`: what the caller asked for (`audio`: a voice call, answered without video unless the callee chooses). */
+  | { phase: 'incoming'; callId: string; peer: Peer; ringExpiresAt: string | null; media: CallMedia }
   | { phase: 'connecting'; callId: string; role: CallRole; peer: Peer; link: Link; answeredAt: number | null }
   | { phase: 'connected'; callId: string; role: CallRole; peer: Peer; link: Link; answeredAt: number }
   | {
@@ -68,9 +69,9 @@ export type CallEvent =
   | { type: 'dialed'; attempt: number; callId: string; ringExpiresAt: string; ringing: boolean }
   /** The server says our call now rings on a device of the callee. */
   | { type: 'ringing'; callId: string }
-  | { type: 'ring'; callId: string; peer: Peer; ringExpiresAt: string | null }
+  | { type: 'ring'; callId: string; peer: Peer; ringExpiresAt: string | null; media: CallMedia }
   /** Our dial `attempt` lost to the other person's call to us (glare): we are rung by `callId` instead. */
-  | { type: 'crossed'; attempt: number; callId: string; peer: Peer; ringExpiresAt: string | null }
+  | { type: 'crossed'; attempt: number; callId: string; peer: Peer; ringExpiresAt: string | null; media: CallMedia }
   /** This tab clicked Accept. */
   | { type: 'answer'; callId: string; at: number }
   /** The server told the caller the callee accepted. */
@@ -126,11 +127,11 @@ export function reduce(state: CallState, event: CallEvent): CallState {
 
     case 'ring':
       if (isLive(state)) return state;
-      return { phase: 'incoming', callId: event.callId, peer: event.peer, ringExpiresAt: event.ringExpiresAt };
+      return { phase: 'incoming', callId: event.callId, peer: event.peer, ringExpiresAt: event.ringExpiresAt, media: event.media };
 
     case 'crossed':
       if (state.phase !== 'outgoing' || state.attempt !== event.attempt || state.callId !== null) return state;
-      return { phase: 'incoming', callId: event.callId, peer: event.peer, ringExpiresAt: event.ringExpiresAt };
+      return { phase: 'incoming', callId: event.callId, peer: event.peer, ringExpiresAt: event.ringExpiresAt, media: event.media };
 
     case 'answer':
       if (state.phase !== 'incoming' || state.callId !== event.callId) return state;

@@ -1,7 +1,7 @@
 import type { CallDto, CreateCallBody, CreateCallResponse, Peer, RtcConfig } from '@parley/protocol';
 import { vi } from 'vitest';
 import { createCallController, type CallController } from '../../src/rtc/controller';
-import type { AcquiredMedia, DevicePreferences, MediaKind, MediaSource } from '../../src/rtc/media';
+import type { AcquiredMedia, DevicePreferences, Facing, MediaKind, MediaSource, MediaWants } from '../../src/rtc/media';
 import type { CallStorage, StoredCall } from '../../src/rtc/persistence';
 import type { CallState } from '../../src/stores/callMachine';
 import { FakeMediaStream, FakePeerConnection, FakeTrack } from './fakeRtc';
@@ -45,19 +45,27 @@ export class MemoryCallStorage implements CallStorage {
 /** Cameras and microphones that always work (`deny()` makes the next request fail). */
 export class FakeMediaSource implements MediaSource {
   readonly handedOut: FakeTrack[] = [];
-  async acquireLocalMedia(prefs: DevicePreferences): Promise<AcquiredMedia> {
+  /** What each acquireLocalMedia call asked for. */
+  readonly wants: MediaWants[] = [];
+  /** The way the fake camera faces (null: it does not say, like most desktop cameras). */
+  facing: Facing | null = null;
+  async acquireLocalMedia(prefs: DevicePreferences, wants: MediaWants): Promise<AcquiredMedia> {
+    this.wants.push(wants);
     const audio = this.#track('audio', prefs.audio);
-    const video = this.#track('video', prefs.video);
-    return { audio: audio as unknown as MediaStreamTrack, video: video as unknown as MediaStreamTrack, issue: null };
+    const video = wants.video ? this.#track('video', prefs.video) : null;
+    if (video) video.facingMode = this.facing ?? undefined;
+    return { audio: audio as unknown as MediaStreamTrack, video: video as unknown as MediaStreamTrack | null, issue: null };
   }
-  async acquireTrack(kind: MediaKind, deviceId: string | null): Promise<MediaStreamTrack | null> {
-    return this.#track(kind, deviceId) as unknown as MediaStreamTrack;
+  async acquireTrack(kind: MediaKind, deviceId: string | null, facing?: Facing): Promise<MediaStreamTrack | null> {
+    const track = this.#track(kind, deviceId);
+    if (kind === 'video') track.facingMode = facing ?? this.facing ?? undefined;
+    return track as unknown as MediaStreamTrack;
   }
   async acquireScreen(): Promise<MediaStreamTrack | null> {
     return this.#track('video', 'screen') as unknown as MediaStreamTrack;
   }
   async listDevices() {
-    return { audio: [{ deviceId: 'audio-default', label: 'Mic' }], video: [{ deviceId: 'video-default', label: 'Cam' }] };
+    return { audio: [{ deviceId: 'audio-default', label: 'Mic' }], video: [{ deviceId: 'video-default', label: 'Cam' }], output: [] };
   }
   #track(kind: MediaKind, deviceId: string | null): FakeTrack {
     const track = new FakeTrack(kind, deviceId ?? `${kind}-default`);

@@ -10,6 +10,8 @@ export class FakeTrack {
   readonly id = `track-${++FakeTrack.count}`;
   enabled = true;
   stopped = false;
+  /** What a phone's camera reports (`getSettings().facingMode`); undefined like most desktop cameras. */
+  facingMode: string | undefined = undefined;
   readonly #listeners = new Map<string, (() => void)[]>();
   constructor(
     readonly kind: 'audio' | 'video',
@@ -18,8 +20,8 @@ export class FakeTrack {
   stop(): void {
     this.stopped = true;
   }
-  getSettings(): { deviceId: string } {
-    return { deviceId: this.deviceId };
+  getSettings(): { deviceId: string; facingMode?: string } {
+    return { deviceId: this.deviceId, ...(this.facingMode ? { facingMode: this.facingMode } : {}) };
   }
   addEventListener(type: string, listener: () => void): void {
     this.#listeners.set(type, [...(this.#listeners.get(type) ?? []), listener]);

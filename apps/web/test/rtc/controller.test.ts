@@ -215,7 +215,7 @@ describe('glare: both press Call at once', () => {
     h.signaling.emit(incoming(OTHER_CALL, BOB));
     created.reject(lost());
     await placing;
-    expect(h.controller.store.call).toEqual({ phase: 'incoming', callId: OTHER_CALL, peer: BOB, ringExpiresAt: RING_EXPIRES });
+    expect(h.controller.store.call).toEqual({ phase: 'incoming', callId: OTHER_CALL, peer: BOB, ringExpiresAt: RING_EXPIRES, media: 'video' });
     expect(h.tone()).toBe('ringtone');
 
     // And it can be answered like any incoming call.
@@ -467,5 +467,147 @@ describe('the media watchdog', () => {
     h.signaling.emit({ type: 'call:rejoined', payload: { callId: CALL, role: 'callee', peer: BOB } });
     await vi.advanceTimersByTimeAsync(20_000);
     expect(h.controller.store.call).toMatchObject({ phase: 'connected', link: 'ok' });
+  });
+});
+
+describe('chat over the state channel', () => {
+  const chatFrames = (sent: unknown[]) => sent.filter((m): m is { type: 'chat'; text: string } => typeof m === 'object' && m !== null && 'type' in m && m.type === 'chat');
+
+  it('sends a message peer to peer, shows it, and receives the other side’s with an unread count while closed', async () => {
+    await connectedAsCaller();
+    const channel = h.pc().channel;
+    expect(h.controller.sendChat('  hello bob ')).toBe(true);
+    expect(chatFrames(channel.sentJson)).toMatchObject([{ type: 'chat', text: 'hello bob' }]);
+    // Never through the server.
+    expect(h.signaling.sent.some((m) => JSON.stringify(m).includes('hello bob'))).toBe(false);
+
+    channel.receive(JSON.stringify({ type: 'chat', id: 'b1', text: 'hi alice', sentAt: 1 }));
+    channel.receive(JSON.stringify({ type: 'chat', id: 'b2', text: 'you there?', sentAt: 2 }));
+    const chat = () => h.controller.store.state.chat;
+    expect(chat().entries.map((e) => [e.from, e.text])).toEqual([
+      ['self', 'hello bob'],
+      ['peer', 'hi alice'],
+      ['peer', 'you there?'],
+    ]);
+    expect(chat().unread).toBe(2);
+    h.controller.setChatOpen(true);
+    expect(chat().unread).toBe(0);
+  });
+
+  it('refuses invalid or oversized messages from the other side, and refuses to send empty ones', async () => {
+    await connectedAsCaller();
+    const channel = h.pc().channel;
+    channel.receive(JSON.stringify({ type: 'chat', id: 'b1', text: '', sentAt: 1 }));
+    channel.receive(JSON.stringify({ type: 'chat', id: 'b1', text: 'x'.repeat(2_001), sentAt: 1 }));
+    channel.receive(JSON.stringify({ type: 'chat', id: 'b1', text: 'hi', sentAt: 1, html: '<b>' }));
+    channel.receive(JSON.stringify({ type: 'chat', text: 'no id', sentAt: 1 }));
+    channel.receive(`{"type":"chat","id":"b1","text":"hi","sentAt":1}${' '.repeat(10_000)}`);
+    expect(h.controller.store.state.chat.entries).toEqual([]);
+    expect(h.controller.sendChat('   ')).toBe(false);
+    // The media state still gets through beside it.
+    channel.receive(JSON.stringify({ mic: false, camera: true }));
+    expect(h.controller.store.state.remoteMedia).toEqual({ mic: false, camera: true });
+  });
+
+  it('keeps working over the same channel after an ICE restart, and holds messages while the channel reopens', async () => {
+    await connectedAsCaller();
+    const pc = h.pc();
+    pc.connect('failed');
+    await settle();
+    expect(pc.restarts).toBe(1);
+    h.signaling.emit({ type: 'webrtc:answer', payload: { callId: CALL, sdp: fakeAnswer('remote-cert-1', 'remote-ufrag-2') } });
+    await settle();
+    pc.connect();
+    expect(pc.channels).toHaveLength(1);
+    expect(h.controller.sendChat('after restart')).toBe(true);
+    expect(chatFrames(pc.channel.sentJson).map((m) => m.text)).toEqual(['after restart']);
+
+    // The other page reloads: its channel closes, a new one with the same id waits; a message waits with it.
+    pc.channel.close();
+    expect(h.controller.sendChat('while away')).toBe(true);
+    pc.connect();
+    expect(chatFrames(pc.channel.sentJson).map((m) => m.text)).toEqual(['while away']);
+  });
+
+  it('forgets the conversation when the call ends', async () => {
+    await connectedAsCaller();
+    h.pc().channel.receive(JSON.stringify({ type: 'chat', id: 'b1', text: 'bye', sentAt: 1 }));
+    await h.controller.hangUp();
+    expect(h.controller.store.state.chat).toEqual({ entries: [], open: false, unread: 0 });
+    expect(h.controller.sendChat('too late')).toBe(false);
+  });
+});
+
+describe('voice calls', () => {
+  it('places a voice call without opening the camera, says so to the server, and adds video later', async () => {
+    await h.controller.placeCall(BOB, 'audio');
+    await settle();
+    expect(h.api.createCall).toHaveBeenCalledWith({ calleeId: BOB.id, connectionId: 'conn-1', media: 'audio' });
+    expect(h.media.wants).toEqual([{ video: false }]);
+    expect(h.media.handedOut.map((t) => t.kind)).toEqual(['audio']);
+    expect(h.controller.store.state.media).toMatchObject({ mic: 'on', camera: 'off' });
+
+    h.signaling.emit({ type: 'call:accept', payload: { callId: CALL } });
+    h.signaling.emit({ type: 'webrtc:offer', payload: { callId: CALL, sdp: fakeOffer() } });
+    await settle();
+    const pc = h.pc();
+    pc.connect();
+    await settle();
+    // The other side shows the avatar from the start: no picture is on the wire.
+    expect(pc.channel.sentJson).toEqual([{ mic: true, camera: false }]);
+    expect(pc.transceivers.find((t) => t.receiver.track.kind === 'video')?.sender.track).toBeNull();
+
+    await h.controller.toggleCamera();
+    await settle();
+    expect(h.controller.store.state.media.camera).toBe('on');
+    expect(pc.transceivers.find((t) => t.receiver.track.kind === 'video')?.sender.track?.kind).toBe('video');
+    expect(pc.channel.sentJson.at(-1)).toEqual({ mic: true, camera: true });
+    // Adding video needed no renegotiation.
+    expect(h.signaling.sentOf('webrtc:offer')).toHaveLength(0);
+  });
+
+  it('rings as a voice call, answers it without video by default, or with video when the callee chooses', async () => {
+    h.signaling.emit({ ...incoming(CALL, BOB), payload: { ...incoming(CALL, BOB).payload, media: 'audio' } });
+    expect(h.controller.store.call).toMatchObject({ phase: 'incoming', media: 'audio' });
+    await settle();
+    h.controller.acceptCall();
+    await settle();
+    expect(h.media.wants).toEqual([{ video: false }]);
+    expect(h.controller.store.state.media.camera).toBe('off');
+  });
+
+  it('lets the callee of a video call answer without video', async () => {
+    h.signaling.emit(incoming(CALL, BOB));
+    expect(h.controller.store.call).toMatchObject({ phase: 'incoming', media: 'video' });
+    await settle();
+    h.controller.acceptCall({ video: false });
+    h.signaling.emit({ type: 'webrtc:answer', payload: { callId: CALL, sdp: fakeAnswer() } });
+    await settle();
+    h.pc().connect();
+    await settle();
+    expect(h.media.wants).toEqual([{ video: false }]);
+    expect(h.pc().channel.sentJson).toEqual([{ mic: true, camera: false }]);
+  });
+});
+
+describe('camera flip', () => {
+  it('switches between the front and back camera where the camera says which way it faces', async () => {
+    h.media.facing = 'user';
+    await connectedAsCaller();
+    expect(h.controller.store.state.cameraFacing).toBe('user');
+    const front = h.media.handedOut.find((t) => t.kind === 'video');
+    await h.controller.flipCamera();
+    expect(front?.stopped).toBe(true);
+    expect(h.controller.store.state.cameraFacing).toBe('environment');
+    const back = h.pc().transceivers.find((t) => t.receiver.track.kind === 'video')?.sender.track;
+    expect(back?.facingMode).toBe('environment');
+  });
+
+  it('does nothing where the camera does not say which way it faces', async () => {
+    await connectedAsCaller();
+    expect(h.controller.store.state.cameraFacing).toBeNull();
+    const before = h.media.handedOut.length;
+    await h.controller.flipCamera();
+    expect(h.media.handedOut).toHaveLength(before);
   });
 });

@@ -14,7 +14,7 @@ const placed: CallEvent[] = [
   { type: 'dial', attempt: 1, peer: bob },
   { type: 'dialed', attempt: 1, callId: CALL, ringExpiresAt: '2026-01-01T00:00:30.000Z', ringing: true },
 ];
-const ringing: CallEvent[] = [{ type: 'ring', callId: CALL, peer: alice, ringExpiresAt: null }];
+const ringing: CallEvent[] = [{ type: 'ring', callId: CALL, peer: alice, ringExpiresAt: null, media: 'video' }];
 
 describe('placing a call', () => {
   it('goes outgoing without a callId, then learns it from the server', () => {
@@ -55,7 +55,7 @@ describe('receiving a call', () => {
 
   it('does not ring over a call in progress', () => {
     const inCall = run([...placed, { type: 'answered', callId: CALL, at: 1 }]);
-    expect(reduce(inCall, { type: 'ring', callId: OTHER, peer: alice, ringExpiresAt: null })).toBe(inCall);
+    expect(reduce(inCall, { type: 'ring', callId: OTHER, peer: alice, ringExpiresAt: null, media: 'video' })).toBe(inCall);
   });
 
   it('stops ringing when another tab answered', () => {
@@ -65,7 +65,7 @@ describe('receiving a call', () => {
 
   it('rings again after a previous call ended, without dismissing first', () => {
     const ended = run([...ringing, { type: 'end', callId: CALL, cause: 'missed', by: 'remote', at: 2 }]);
-    expect(reduce(ended, { type: 'ring', callId: OTHER, peer: bob, ringExpiresAt: null })).toMatchObject({ phase: 'incoming', callId: OTHER });
+    expect(reduce(ended, { type: 'ring', callId: OTHER, peer: bob, ringExpiresAt: null, media: 'video' })).toMatchObject({ phase: 'incoming', callId: OTHER });
   });
 });
 
