@@ -5,6 +5,7 @@ import { acceptCall, declineCall } from '../rtc/callController';
 import { useCallStore } from '../stores/call';
 import { Avatar } from './Avatar';
 import { Icon } from './Icon';
+import { SoundHint } from './SoundHint';
 
 /** Alternate the tab title while a call rings, so it is noticed in a background tab. */
 function useTitleFlash(callerName: string | null): void {
@@ -64,6 +65,7 @@ export function IncomingCallDialog() {
       <h2 id="incoming-from" className="incoming-from">
         {t('incoming.from', { name: ringing.peer.username })}
       </h2>
+      <SoundHint />
       <div className="incoming-actions">
         <button type="button" className="btn btn-danger btn-lg" aria-label={a11y.decline} onClick={declineCall}>
           <Icon name="hangup" />

@@ -12,6 +12,10 @@ const NAME_KEYS = {
   createAccount: 'auth.register',
   logOut: 'header.logout',
   language: 'lang.label',
+  theme: 'theme.label',
+  enableSound: 'sound.enable',
+  enableNotifications: 'notify.enable',
+  notNow: 'notify.notNow',
   mainNav: 'a11y.mainNav',
   filterUsers: 'a11y.filterUsers',
   online: 'users.online',
@@ -45,6 +49,10 @@ const NAME_KEYS = {
 export type A11yNames = { readonly [Name in keyof typeof NAME_KEYS]: string } & {
   /** The Call button of a person ("Call bob"). */
   call(username: string): string;
+  /** The Call back button of a missed call in the history. */
+  callBack(username: string): string;
+  /** The "Recent calls" tab when it has a missed-call badge. */
+  historyMissed(count: number): string;
   quality(level: Quality | 'unknown'): string;
 };
 
@@ -54,6 +62,8 @@ export function a11yNames(t: Translate): A11yNames {
   return {
     ...names,
     call: (username) => t('a11y.call', { name: username }),
+    callBack: (username) => t('a11y.callBack', { name: username }),
+    historyMissed: (count) => t('a11y.historyMissed', { count: String(count) }),
     quality: (level) => t(`call.quality.${level}`),
   };
 }

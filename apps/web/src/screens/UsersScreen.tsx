@@ -1,6 +1,7 @@
 import { useEffect, useId } from 'react';
 import { Avatar } from '../components/Avatar';
 import { LoadState } from '../components/LoadState';
+import { NotificationPrompt } from '../components/NotificationPrompt';
 import { Icon } from '../components/Icon';
 import { useT } from '../i18n';
 import { useA11y } from '../i18n/a11y';
@@ -26,6 +27,7 @@ export function UsersScreen() {
         <h2 id={`${filterId}-title`}>{t('users.title')}</h2>
         {status === 'ready' && <span className="pill">{t('users.onlineCount', { count: onlineCount })}</span>}
       </div>
+      <NotificationPrompt />
       <div className="search">
         <Icon name="search" size={18} />
         <label htmlFor={filterId} className="visually-hidden">
