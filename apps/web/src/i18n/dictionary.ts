@@ -66,7 +66,6 @@ const en = {
   'users.online': 'Online',
   'users.offline': 'Offline',
   'users.call': 'Call',
-  'users.callOffline': 'Try calling',
   'users.offlineHint': 'Offline · rings if they come online',
   'users.onlineCount': '{count} online',
 
@@ -248,7 +247,6 @@ const ru: Dictionary = {
   'users.online': 'В сети',
   'users.offline': 'Не в сети',
   'users.call': 'Позвонить',
-  'users.callOffline': 'Попробовать',
   'users.offlineHint': 'Не в сети · вызов дойдёт, если появится',
   'users.onlineCount': 'В сети: {count}',
 

@@ -67,7 +67,8 @@ export function UsersScreen() {
                 {user.online ? t('users.online') : t('users.offlineHint')}
               </span>
             </span>
-            {/* Calling someone offline waits for them to come online: the button and its description say so. */}
+            {/* Calling someone offline waits for them to come online: the button's description says so. Its text is
+                "Call" either way, so the visible label is part of the accessible name (WCAG 2.5.3). */}
             <button
               type="button"
               className={`btn btn-call ${user.online ? '' : 'btn-call-offline'}`}
@@ -77,7 +78,7 @@ export function UsersScreen() {
               onClick={() => void placeCall({ id: user.id, username: user.username })}
             >
               <Icon name="phone" size={16} />
-              <span className="hide-narrow">{user.online ? t('users.call') : t('users.callOffline')}</span>
+              <span className="hide-narrow">{t('users.call')}</span>
             </button>
           </li>
         ))}
