@@ -170,11 +170,16 @@ test.describe('ringing that reaches the callee', () => {
     const [worker] = bob.context.serviceWorkers();
     expect(worker).toBeDefined();
     await worker!.evaluate(async () => {
-      const scope = self as unknown as ServiceWorkerGlobalScope;
+      // Runs in the worker; the e2e project has no WebWorker types, so the two worker globals are described here.
+      const scope = self as unknown as {
+        registration: { getNotifications(): Promise<Notification[]> };
+        NotificationEvent: new (type: string, init: { notification: Notification; action: string }) => Event;
+        dispatchEvent(event: Event): boolean;
+      };
       const [notification] = await scope.registration.getNotifications();
       if (!notification) throw new Error('no notification');
       try {
-        scope.dispatchEvent(new NotificationEvent('notificationclick', { notification, action: 'accept' }));
+        scope.dispatchEvent(new scope.NotificationEvent('notificationclick', { notification, action: 'accept' }));
       } catch {
         // An untrusted event cannot waitUntil(); the handler has posted to the page by then.
       }
@@ -191,8 +196,8 @@ test.describe('ringing that reaches the callee', () => {
     const alice = await open(await newUser('alice'));
     const bob = await open(await newUser('bob'), {
       // Tap the page's audio graph: whatever is connected to an AudioContext's speakers is also fed to an analyser.
-      setup: (context) =>
-        context.addInitScript(() => {
+      setup: async (context) => {
+        await context.addInitScript(() => {
           const analysers = new Map<BaseAudioContext, AnalyserNode>();
           const tapped = window as unknown as { __toneLevel?: () => number };
           const connect = AudioNode.prototype.connect as (this: AudioNode, ...args: unknown[]) => unknown;
@@ -218,7 +223,8 @@ test.describe('ringing that reaches the callee', () => {
             }
             return peak;
           };
-        }),
+        });
+      },
     });
     const level = () => bob.page.evaluate(() => (window as unknown as { __toneLevel: () => number }).__toneLevel());
     expect(await level()).toBe(0);
