@@ -10,6 +10,11 @@ export interface SignalingRoute {
    * attempt is refused until the time is up. HTTP and the peer-to-peer media are untouched.
    */
   cut(ms: number): Promise<void>;
+  /**
+   * Hold back server → page frames of these message types until the returned function is called, which delivers
+   * them in order (e.g. keep a page ringing past the server's ring timeout while the test inspects it).
+   */
+  hold(types: readonly string[]): () => void;
 }
 
 export interface SignalingRouteOptions {
@@ -23,6 +28,7 @@ export interface SignalingRouteOptions {
  */
 export async function routeSignaling(context: BrowserContext, options: SignalingRouteOptions = {}): Promise<SignalingRoute> {
   let refuseUntil = 0;
+  let held: { types: readonly string[]; frames: { ws: WebSocketRoute; message: string }[] } | null = null;
   const open = new Set<{ page: WebSocketRoute; server: WebSocketRoute }>();
   await context.routeWebSocket(SIGNALING, (ws) => {
     if (Date.now() < refuseUntil) {
@@ -43,6 +49,10 @@ export async function routeSignaling(context: BrowserContext, options: Signaling
     });
     ws.onMessage((message) => server.send(message));
     server.onMessage((message) => {
+      if (held && typeof message === 'string' && held.types.some((type) => message.includes(`"type":"${type}"`))) {
+        held.frames.push({ ws, message });
+        return;
+      }
       const delay = options.delay;
       if (delay && typeof message === 'string' && delay.types.some((type) => message.includes(`"type":"${type}"`))) {
         setTimeout(() => ws.send(message), delay.ms);
@@ -52,6 +62,14 @@ export async function routeSignaling(context: BrowserContext, options: Signaling
     });
   });
   return {
+    hold(types) {
+      const hold = { types, frames: [] as { ws: WebSocketRoute; message: string }[] };
+      held = hold;
+      return () => {
+        if (held === hold) held = null;
+        for (const { ws, message } of hold.frames) ws.send(message);
+      };
+    },
     async cut(ms) {
       refuseUntil = Date.now() + ms;
       const pairs = [...open];

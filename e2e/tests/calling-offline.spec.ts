@@ -24,7 +24,7 @@ test.describe('calling someone who is offline', () => {
     // The offline person's button says what will happen.
     const bobRow = userRow(alice.page, bobUser.username);
     await expect(bobRow).toHaveAttribute('data-online', 'false');
-    await expect(bobRow.getByRole('button', { name: `Call ${bobUser.username}` })).toHaveText('Try calling');
+    await expect(bobRow.getByRole('button', { name: `Call ${bobUser.username}` })).toHaveText('Call');
     await expect(bobRow).toContainText('Offline · rings if they come online');
     await expect(userRow(alice.page, carolUser.username).getByRole('button', { name: `Call ${carolUser.username}` })).toHaveText('Call');
 

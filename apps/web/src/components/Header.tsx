@@ -1,9 +1,11 @@
 import { useT, type MessageKey } from '../i18n';
 import { useA11y } from '../i18n/a11y';
+import { useMissedCount } from '../stores/missedCalls';
 import { logout, useSessionStore } from '../stores/session';
 import { Avatar } from './Avatar';
 import { Icon } from './Icon';
 import { LanguageSwitch } from './LanguageSwitch';
+import { ThemeSwitch } from './ThemeSwitch';
 
 export type Tab = 'people' | 'history' | 'account';
 
@@ -18,6 +20,7 @@ export function Header({ tab, onTab }: { tab: Tab; onTab: (tab: Tab) => void }) 
   const t = useT();
   const a11y = useA11y();
   const user = useSessionStore((s) => (s.status === 'authenticated' ? s.user : null));
+  const missed = useMissedCount();
   return (
     <header className="app-header">
       <div className="brand">
@@ -30,15 +33,29 @@ export function Header({ tab, onTab }: { tab: Tab; onTab: (tab: Tab) => void }) 
             key={item.tab}
             type="button"
             className="tab"
-            aria-label={a11y[item.tab]}
+            aria-label={item.tab === 'history' && missed > 0 ? undefined : a11y[item.tab]}
             aria-current={tab === item.tab ? 'page' : undefined}
             onClick={() => onTab(item.tab)}
           >
-            {t(item.text)}
+            {item.tab === 'history' && missed > 0 ? (
+              // Named by its content, so the visible text stays part of the name (WCAG 2.5.3 Label in Name).
+              <>
+                <span aria-hidden="true">
+                  {t(item.text)}
+                  <span className="badge" data-testid="missed-badge">
+                    {missed}
+                  </span>
+                </span>
+                <span className="visually-hidden">{a11y.historyMissed(missed)}</span>
+              </>
+            ) : (
+              t(item.text)
+            )}
           </button>
         ))}
       </nav>
       <div className="header-end">
+        <ThemeSwitch />
         <LanguageSwitch />
         {user && (
           <span className="me" title={t('header.loggedInAs', { name: user.username })} data-testid="me">

@@ -6,6 +6,7 @@ import { useCallStore } from '../stores/call';
 import { Avatar } from './Avatar';
 import { Icon } from './Icon';
 import './incall/inCall.css';
+import { SoundHint } from './SoundHint';
 
 /** Alternate the tab title while a call rings, so it is noticed in a background tab. */
 function useTitleFlash(callerName: string | null): void {
@@ -70,6 +71,7 @@ export function IncomingCallDialog() {
           {t('incall.incomingVoice')}
         </p>
       )}
+      <SoundHint />
       <div className="incoming-actions">
         <button type="button" className="btn btn-danger btn-lg" aria-label={a11y.decline} onClick={declineCall}>
           <Icon name="hangup" />

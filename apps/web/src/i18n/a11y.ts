@@ -12,6 +12,10 @@ const NAME_KEYS = {
   createAccount: 'auth.register',
   logOut: 'header.logout',
   language: 'lang.label',
+  theme: 'theme.label',
+  enableSound: 'sound.enable',
+  enableNotifications: 'notify.enable',
+  notNow: 'notify.notNow',
   mainNav: 'a11y.mainNav',
   filterUsers: 'a11y.filterUsers',
   online: 'users.online',
@@ -64,6 +68,10 @@ export type A11yNames = { readonly [Name in keyof typeof NAME_KEYS]: string } & 
   call(username: string): string;
   /** The Voice call button of a person ("Voice call bob"). */
   voiceCall(username: string): string;
+  /** The Call back button of a missed call in the history. */
+  callBack(username: string): string;
+  /** The "Recent calls" tab when it has a missed-call badge. */
+  historyMissed(count: number): string;
   quality(level: Quality | 'unknown'): string;
 };
 
@@ -74,6 +82,8 @@ export function a11yNames(t: Translate): A11yNames {
     ...names,
     call: (username) => t('a11y.call', { name: username }),
     voiceCall: (username) => t('incall.voiceCallTo', { name: username }),
+    callBack: (username) => t('a11y.callBack', { name: username }),
+    historyMissed: (count) => t('a11y.historyMissed', { count: String(count) }),
     quality: (level) => t(`call.quality.${level}`),
   };
 }

@@ -13,6 +13,23 @@ const en = {
 
   'lang.label': 'Language',
 
+  'theme.label': 'Theme',
+  'theme.system': 'System',
+  'theme.light': 'Light',
+  'theme.dark': 'Dark',
+
+  'notify.body': 'Incoming call on Parley',
+  'notify.offer': 'Get a notification when someone calls while Parley is in the background.',
+  'notify.enable': 'Turn on notifications',
+  'notify.notNow': 'Not now',
+
+  'sound.blocked': 'The browser is blocking the ringtone.',
+  'sound.enable': 'Click to enable sound',
+
+  'a11y.historyMissed': 'Recent calls, {count} missed',
+  'a11y.callBack': 'Call back {name}',
+  'history.callBack': 'Call back',
+
   'a11y.mainNav': 'Main',
   'a11y.filterUsers': 'Filter users',
   'a11y.call': 'Call {name}',
@@ -71,7 +88,6 @@ const en = {
   'users.online': 'Online',
   'users.offline': 'Offline',
   'users.call': 'Call',
-  'users.callOffline': 'Try calling',
   'users.offlineHint': 'Offline · rings if they come online',
   'users.onlineCount': '{count} online',
 
@@ -224,6 +240,23 @@ const ru: Dictionary = {
 
   'lang.label': 'Язык',
 
+  'theme.label': 'Тема',
+  'theme.system': 'Как в системе',
+  'theme.light': 'Светлая',
+  'theme.dark': 'Тёмная',
+
+  'notify.body': 'Входящий звонок в Parley',
+  'notify.offer': 'Получайте уведомление о звонке, когда Parley открыт в фоне.',
+  'notify.enable': 'Включить уведомления',
+  'notify.notNow': 'Не сейчас',
+
+  'sound.blocked': 'Браузер не даёт проиграть звонок.',
+  'sound.enable': 'Нажмите, чтобы включить звук',
+
+  'a11y.historyMissed': 'Недавние звонки, пропущено: {count}',
+  'a11y.callBack': 'Перезвонить {name}',
+  'history.callBack': 'Перезвонить',
+
   'a11y.mainNav': 'Основное меню',
   'a11y.filterUsers': 'Поиск людей',
   'a11y.call': 'Позвонить {name}',
@@ -282,7 +315,6 @@ const ru: Dictionary = {
   'users.online': 'В сети',
   'users.offline': 'Не в сети',
   'users.call': 'Позвонить',
-  'users.callOffline': 'Попробовать',
   'users.offlineHint': 'Не в сети · вызов дойдёт, если появится',
   'users.onlineCount': 'В сети: {count}',
 

@@ -1,3 +1,5 @@
+import { createStore } from 'zustand/vanilla';
+
 /**
  * Call sounds synthesised with Web Audio, so the app ships no media files: a ringback for the caller (the classic
  * 440 + 480 Hz, 2 s on, 4 s off) and a brighter two-note ringtone for the callee.
@@ -30,6 +32,13 @@ type AudioContextCtor = typeof AudioContext;
 
 let context: AudioContext | null = null;
 
+/**
+ * Whether the browser holds the page's audio back: an AudioContext made without a user gesture in the page (a
+ * reload with a saved session, then a call) stays `suspended` until one. The incoming-call dialog shows a "click to
+ * enable sound" hint while this is true.
+ */
+export const soundStore = createStore<{ blocked: boolean }>(() => ({ blocked: false }));
+
 function audioContext(): AudioContext | null {
   if (context) return context;
   const Ctor: AudioContextCtor | undefined =
@@ -40,7 +49,35 @@ function audioContext(): AudioContext | null {
   } catch {
     return null;
   }
+  const ctx = context;
+  const update = () => soundStore.setState({ blocked: ctx.state === 'suspended' });
+  ctx.addEventListener('statechange', update);
+  update();
   return context;
+}
+
+/** Start (or resume) the audio context; works only inside a user gesture, or after one on this page. */
+export function unlockAudio(): void {
+  const ctx = audioContext();
+  if (ctx && ctx.state === 'suspended') void ctx.resume().catch(() => undefined);
+}
+
+const GESTURES = ['pointerdown', 'keydown', 'touchend'] as const;
+
+/**
+ * Unlock the audio on the next user gesture anywhere in the page (Chrome, Safari and Firefox let an AudioContext
+ * start only then), so a later ringtone really sounds. Called once the person is logged in; returns the undo.
+ */
+export function unlockAudioOnGesture(target: Window = window): () => void {
+  const onGesture = () => {
+    unlockAudio();
+    if (context?.state !== 'suspended') remove();
+  };
+  const remove = () => {
+    for (const type of GESTURES) target.removeEventListener(type, onGesture, true);
+  };
+  for (const type of GESTURES) target.addEventListener(type, onGesture, true);
+  return remove;
 }
 
 function scheduleCycle(ctx: AudioContext, output: GainNode, pattern: Pattern, at: number): void {

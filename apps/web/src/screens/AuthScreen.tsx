@@ -1,6 +1,7 @@
 import { useId, useRef, useState, type FormEvent, type RefObject } from 'react';
 import { Field } from '../components/Field';
 import { LanguageSwitch } from '../components/LanguageSwitch';
+import { ThemeSwitch } from '../components/ThemeSwitch';
 import { useT, type MessageKey } from '../i18n';
 import { useA11y } from '../i18n/a11y';
 import { errorText } from '../i18n/errors';
@@ -94,6 +95,7 @@ export function AuthScreen() {
   return (
     <main className="auth-screen">
       <div className="auth-lang">
+        <ThemeSwitch />
         <LanguageSwitch />
       </div>
       <form className="auth-card card" onSubmit={onSubmit} aria-describedby={formProblem ? errorId : undefined} noValidate>

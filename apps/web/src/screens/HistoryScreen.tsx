@@ -8,6 +8,7 @@ import { useA11y } from '../i18n/a11y';
 import { formatDuration } from '../i18n/callText';
 import { placeCall } from '../rtc/callController';
 import { loadHistory, loadMoreHistory, useHistoryStore } from '../stores/history';
+import { isMissed } from '../stores/missedCalls';
 
 function statusText(item: CallHistoryItem, t: Translate): string {
   if (item.status === 'created') return t('history.ringing');
@@ -71,15 +72,27 @@ export function HistoryScreen() {
               <time className="muted history-time" dateTime={item.createdAt}>
                 {dateFormat.format(new Date(item.createdAt))}
               </time>
-              <button
-                type="button"
-                className="btn btn-icon btn-ghost"
-                aria-label={a11y.call(item.peer.username)}
-                title={t('users.call')}
-                onClick={() => void placeCall(item.peer)}
-              >
-                <Icon name="phone" size={16} />
-              </button>
+              {isMissed(item) ? (
+                <button
+                  type="button"
+                  className="btn btn-secondary btn-sm"
+                  aria-label={a11y.callBack(item.peer.username)}
+                  onClick={() => void placeCall(item.peer)}
+                >
+                  <Icon name="phone" size={16} />
+                  {t('history.callBack')}
+                </button>
+              ) : (
+                <button
+                  type="button"
+                  className="btn btn-icon btn-ghost"
+                  aria-label={a11y.call(item.peer.username)}
+                  title={t('users.call')}
+                  onClick={() => void placeCall(item.peer)}
+                >
+                  <Icon name="phone" size={16} />
+                </button>
+              )}
             </li>
           );
         })}

@@ -3,10 +3,13 @@ import { ConnectionBanner } from '../components/ConnectionBanner';
 import { EndedNotice } from '../components/EndedNotice';
 import { Header, type Tab } from '../components/Header';
 import { IncomingCallDialog } from '../components/IncomingCallDialog';
+import { startRingAlerts } from '../appshell/ringAlerts';
 import { startCallController } from '../rtc/callController';
+import { unlockAudioOnGesture } from '../rtc/tones';
 import { bindSignalingToSession } from '../signaling/session';
 import { useCallStore } from '../stores/call';
 import { AccountScreen } from './AccountScreen';
+import { useMissedCallsTracking } from '../stores/missedCalls';
 import { HistoryScreen } from './HistoryScreen';
 import { InCallScreen } from './InCallScreen';
 import { OutgoingCallScreen } from './OutgoingCallScreen';
@@ -16,6 +19,9 @@ import { UsersScreen } from './UsersScreen';
 // socket and the call controller, which then follow the session store through logouts and logins.
 bindSignalingToSession();
 startCallController();
+startRingAlerts();
+// The ringtone must be able to sound later: the first gesture after login lets the page's audio start.
+unlockAudioOnGesture();
 
 const TAB_PATHS: Record<Tab, string> = { people: '/', history: '/history', account: '/account' };
 
@@ -40,6 +46,7 @@ function useTab(): [Tab, (tab: Tab) => void] {
 
 export default function Home() {
   const [tab, setTab] = useTab();
+  useMissedCallsTracking(tab === 'history');
   const phase = useCallStore((s) => s.call.phase);
   const inCall = phase === 'connecting' || phase === 'connected';
   const ringing = phase === 'outgoing' || phase === 'incoming';

@@ -1,6 +1,7 @@
 import { useEffect, useId } from 'react';
 import { Avatar } from '../components/Avatar';
 import { LoadState } from '../components/LoadState';
+import { NotificationPrompt } from '../components/NotificationPrompt';
 import { Icon } from '../components/Icon';
 import { useT } from '../i18n';
 import { useA11y } from '../i18n/a11y';
@@ -26,6 +27,7 @@ export function UsersScreen() {
         <h2 id={`${filterId}-title`}>{t('users.title')}</h2>
         {status === 'ready' && <span className="pill">{t('users.onlineCount', { count: onlineCount })}</span>}
       </div>
+      <NotificationPrompt />
       <div className="search">
         <Icon name="search" size={18} />
         <label htmlFor={filterId} className="visually-hidden">
@@ -65,7 +67,8 @@ export function UsersScreen() {
                 {user.online ? t('users.online') : t('users.offlineHint')}
               </span>
             </span>
-            {/* Calling someone offline waits for them to come online: the button and its description say so. */}
+            {/* Calling someone offline waits for them to come online: the button's description says so. Its text is
+                "Call" either way, so the visible label is part of the accessible name (WCAG 2.5.3). */}
             <button
               type="button"
               className={`btn btn-call ${user.online ? '' : 'btn-call-offline'}`}
@@ -75,7 +78,7 @@ export function UsersScreen() {
               onClick={() => void placeCall({ id: user.id, username: user.username })}
             >
               <Icon name="phone" size={16} />
-              <span className="hide-narrow">{user.online ? t('users.call') : t('users.callOffline')}</span>
+              <span className="hide-narrow">{t('users.call')}</span>
             </button>
             {/* A voice call: our camera stays closed, and the callee is told (and offered to answer without video). */}
             <button
