@@ -29,6 +29,7 @@ import { ensureSelfSignedCertificate, readTls } from './http/tls.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { asyncApiRoutes, signalingTagDescription } from './routes/asyncapi.js';
 import { authRoutes } from './routes/auth.js';
+import { blockRoutes } from './routes/blocks.js';
 import { callRoutes } from './routes/calls.js';
 import { healthRoutes } from './routes/health.js';
 import { rtcRoutes } from './routes/rtc.js';
@@ -41,6 +42,7 @@ import { socketErrorHandler } from './signaling/socket-errors.js';
 import { openStore, type Store } from './store/index.js';
 import { SqliteStore } from './store/sqlite/store.js';
 import type { UserStore } from './store/types.js';
+import { BlockService } from './users/blocks.js';
 import { UserCache } from './users/cache.js';
 
 export interface AppServices {
@@ -50,6 +52,7 @@ export interface AppServices {
   /** Users by id for authentication, cached (see `users/cache.ts`). */
   userCache: UserCache;
   calls: CallService;
+  blocks: BlockService;
   hub: SignalingHub;
   directory: Directory;
   presence: Presence;
@@ -122,8 +125,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     { maxConnectionsPerUser: config.rateLimits.wsMaxConnectionsPerUser, maxBufferedBytes: config.wsMaxBufferedBytes },
     metrics,
   );
-  const feed = new PresenceFeed(hub, config.presenceBatchMs);
-  const timings = { ringTimeoutMs: config.callRingTimeoutMs, reconnectGraceMs: config.callReconnectGraceMs };
+  const feed = new PresenceFeed(
+    hub,
+    config.presenceBatchMs,
+    (userIds) => store.blocks.blockedBy(userIds),
+    (error) => app.log.error({ err: error }, 'a presence batch was dropped: the blocks could not be read'),
+  );
+  const timings = {
+    ringTimeoutMs: config.callRingTimeoutMs,
+    reconnectGraceMs: config.callReconnectGraceMs,
+    pairRingLimit: { max: config.rateLimits.ringsPerPair, windowMs: config.rateLimits.ringWindowMs },
+  };
   const cluster =
     config.cluster === null
       ? null
@@ -142,7 +154,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const calls = new CallService(store, userCache, router, timings, app.log, metrics, cluster?.replication ?? null);
   const hasher = new PasswordHasher(config.argon2);
   const loginThrottle: LoginThrottle = new MemoryLoginThrottle(config.rateLimits.loginFailuresPerUsername, config.rateLimits.loginFailureWindowMs);
-  app.decorate('parley', { config, store, users: store.users, userCache, calls, hub, directory, presence, identity, cluster, hasher, loginThrottle, metrics });
+  const blocks = new BlockService(store, userCache, router);
+  app.decorate('parley', { config, store, users: store.users, userCache, calls, blocks, hub, directory, presence, identity, cluster, hasher, loginThrottle, metrics });
 
   app.addHook('preClose', async () => {
     if (cluster === null) {
@@ -207,6 +220,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     async (api) => {
       await api.register(authRoutes);
       await api.register(userRoutes);
+      await api.register(blockRoutes);
       await api.register(callRoutes);
       await api.register(rtcRoutes);
     },
