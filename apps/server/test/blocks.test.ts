@@ -21,7 +21,7 @@ describe('PUT /users/:id/block', () => {
     const refused = await dial(server, alice, bob);
     // The same answer as for a callee in another call: the caller cannot tell that they are blocked.
     expect(refused.status).toBe(409);
-    expect(refused.body).toEqual({ error: { code: 'CALLEE_BUSY', message: 'bob is in another call' } });
+    expect(refused.body).toEqual({ error: { code: 'CALLEE_BUSY', message: 'bob is unavailable' } });
     await bobWs.expectNone('call:incoming');
     // Bob can still call alice, and carol can call bob.
     const carolWs = await connect(server, carol);

@@ -24,7 +24,7 @@ export interface CallReplication {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The answer for a callee in another call, and for one who blocked the caller: the two must not differ. */
-const calleeBusy = (username: string) => new AppError('CALLEE_BUSY', `${username} is in another call`);
+const calleeBusy = (username: string) => new AppError('CALLEE_BUSY', `${username} is unavailable`);
 
 /** How often an operation reads a call again after a conditional write found it changed. */
 const MAX_RETRIES = 3;

@@ -1,5 +1,5 @@
-import type { CallHistoryQuery, CreateCallBody, LoginBody, RegisterBody } from '@parley/protocol';
-import { request } from './http';
+import type { CallHistoryQuery, CreateCallBody, LoginBody, RegisterBody, UserListQuery } from '@parley/protocol';
+import { request, requestNoContent } from './http';
 
 export { ApiError, asApiError, configureAuth, type ClientErrorCode } from './http';
 
@@ -11,7 +11,15 @@ export const authApi = {
 
 export const usersApi = {
   me: (signal?: AbortSignal) => request('GET', '/users/me', 'UserDto', { signal }),
-  list: (q?: string, signal?: AbortSignal) => request('GET', '/users', 'UserList', { query: { q }, signal }),
+  /** One page of the list (`GET /users` pages: a short page is the last). */
+  list: (query: UserListQuery = {}, signal?: AbortSignal) =>
+    request('GET', '/users', 'UserList', { query: { q: query.q, limit: query.limit, after: query.after }, signal }),
+};
+
+export const blocksApi = {
+  list: (signal?: AbortSignal) => request('GET', '/blocks', 'BlockList', { signal }),
+  block: (userId: string) => requestNoContent('PUT', `/users/${encodeURIComponent(userId)}/block`),
+  unblock: (userId: string) => requestNoContent('DELETE', `/users/${encodeURIComponent(userId)}/block`),
 };
 
 export const callsApi = {

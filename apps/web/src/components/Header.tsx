@@ -5,12 +5,13 @@ import { Avatar } from './Avatar';
 import { Icon } from './Icon';
 import { LanguageSwitch } from './LanguageSwitch';
 
-export type Tab = 'people' | 'history';
+export type Tab = 'people' | 'history' | 'blocked';
 
-/** The tabs in order, with their visible text; their accessible names are `a11y.people` / `a11y.history`. */
+/** The tabs in order, with their visible text; their accessible names are `a11y.people` / `a11y.history` / `a11y.blocked`. */
 const TABS: readonly { tab: Tab; text: MessageKey }[] = [
   { tab: 'people', text: 'nav.contacts' },
   { tab: 'history', text: 'nav.history' },
+  { tab: 'blocked', text: 'nav.blocked' },
 ];
 
 export function Header({ tab, onTab }: { tab: Tab; onTab: (tab: Tab) => void }) {

@@ -36,6 +36,9 @@ const NAME_KEYS = {
   loadMore: 'history.loadMore',
   people: 'nav.contacts',
   history: 'nav.history',
+  blocked: 'nav.blocked',
+  blockCaller: 'incoming.block',
+  loadMoreUsers: 'users.loadMore',
   incomingCall: 'incoming.title',
   callDuration: 'a11y.callDuration',
   remoteVideo: 'a11y.remoteVideo',
@@ -45,6 +48,9 @@ const NAME_KEYS = {
 export type A11yNames = { readonly [Name in keyof typeof NAME_KEYS]: string } & {
   /** The Call button of a person ("Call bob"). */
   call(username: string): string;
+  /** The Block / Unblock button of a person ("Block bob"). */
+  block(username: string): string;
+  unblock(username: string): string;
   quality(level: Quality | 'unknown'): string;
 };
 
@@ -54,6 +60,8 @@ export function a11yNames(t: Translate): A11yNames {
   return {
     ...names,
     call: (username) => t('a11y.call', { name: username }),
+    block: (username) => t('a11y.block', { name: username }),
+    unblock: (username) => t('a11y.unblock', { name: username }),
     quality: (level) => t(`call.quality.${level}`),
   };
 }

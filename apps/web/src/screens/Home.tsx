@@ -1,3 +1,4 @@
+import { assertNever } from '@parley/protocol';
 import { Activity, useEffect, useState } from 'react';
 import { ConnectionBanner } from '../components/ConnectionBanner';
 import { EndedNotice } from '../components/EndedNotice';
@@ -6,6 +7,7 @@ import { IncomingCallDialog } from '../components/IncomingCallDialog';
 import { startCallController } from '../rtc/callController';
 import { bindSignalingToSession } from '../signaling/session';
 import { useCallStore } from '../stores/call';
+import { BlockedScreen } from './BlockedScreen';
 import { HistoryScreen } from './HistoryScreen';
 import { InCallScreen } from './InCallScreen';
 import { OutgoingCallScreen } from './OutgoingCallScreen';
@@ -16,10 +18,24 @@ import { UsersScreen } from './UsersScreen';
 bindSignalingToSession();
 startCallController();
 
-const TAB_PATHS: Record<Tab, string> = { people: '/', history: '/history' };
+const TAB_PATHS: Record<Tab, string> = { people: '/', history: '/history', blocked: '/blocked' };
 
 function tabFromPath(): Tab {
-  return location.pathname.startsWith('/history') ? 'history' : 'people';
+  if (location.pathname.startsWith('/history')) return 'history';
+  return location.pathname.startsWith('/blocked') ? 'blocked' : 'people';
+}
+
+function TabScreen({ tab }: { tab: Tab }) {
+  switch (tab) {
+    case 'people':
+      return <UsersScreen />;
+    case 'history':
+      return <HistoryScreen />;
+    case 'blocked':
+      return <BlockedScreen />;
+    default:
+      return assertNever(tab);
+  }
 }
 
 function useTab(): [Tab, (tab: Tab) => void] {
@@ -57,7 +73,7 @@ export default function Home() {
           <ConnectionBanner />
           <div className="content">
             <EndedNotice />
-            {tab === 'people' ? <UsersScreen /> : <HistoryScreen />}
+            <TabScreen tab={tab} />
           </div>
           <IncomingCallDialog />
         </div>
