@@ -38,7 +38,7 @@ export async function listAllUsernames(apiUrl: string, token: string): Promise<S
   for (let after = ''; ; ) {
     const query = new URLSearchParams({ limit: '100', ...(after ? { after } : {}) });
     const page = await api<{ username: string }[]>(apiUrl, 'GET', `/users?${query.toString()}`, { token });
-    if (page.status !== 200) throw new ApiError('listing users', page.status, page.body);
+    if (page.status !== 200) throw new ApiError(page.status, page.body, 'listing users');
     for (const user of page.body) names.add(user.username);
     const last = page.body.at(-1);
     if (page.body.length < 100 || last === undefined) return names;

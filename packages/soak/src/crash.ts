@@ -1,4 +1,4 @@
-import { api, listAllUsernames, mapLimit, register, sleep } from './api.js';
+import { listAllUsernames, mapLimit, register, sleep } from './api.js';
 import { PairEngine, type RelayStats } from './pairs.js';
 import { LOAD_ENV, ServerProcess } from './server-process.js';
 

@@ -1,6 +1,6 @@
 import { CLOSE_CODES } from '@parley/protocol';
 import http from 'node:http';
-import { api, listAllUsernames, mapLimit, sleep } from './api.js';
+import { listAllUsernames, mapLimit, sleep } from './api.js';
 import { PairEngine } from './pairs.js';
 import { LOAD_ENV, ServerProcess } from './server-process.js';
 
