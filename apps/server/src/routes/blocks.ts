@@ -5,45 +5,37 @@ import Type from 'typebox';
 export const blockRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { blocks } = app.parley;
   const security = [{ bearerAuth: [] }];
-  const description =
-    'Their calls to you are answered 409 `CALLEE_BUSY`, exactly as when you are in another call, and they see you offline (`GET /users`, `presence` frames). Idempotent.';
 
-  app.put(
-    '/users/:id/block',
+  // Block and unblock: the same route shape, 204 and idempotent either way.
+  const change = [
     {
+      method: 'PUT',
+      summary: 'Block a user',
+      description:
+        'Their calls to you are answered 409 `CALLEE_BUSY`, exactly as when you are in another call, and they see you offline (`GET /users`, `presence` frames). Idempotent.',
+      apply: (blockerId: string, id: string) => blocks.block(blockerId, id),
+    },
+    { method: 'DELETE', summary: 'Unblock a user', description: 'Idempotent.', apply: (blockerId: string, id: string) => blocks.unblock(blockerId, id) },
+  ] as const;
+  for (const { method, summary, description, apply } of change) {
+    app.route({
+      method,
+      url: '/users/:id/block',
       onRequest: app.authenticate,
       schema: {
         tags: ['users'],
-        summary: 'Block a user',
+        summary,
         description,
         security,
         params: UserIdParams,
         response: { 204: Type.Null(), 400: ErrorBody, 401: ErrorBody, 404: ErrorBody },
       },
-    },
-    async (request, reply) => {
-      await blocks.block(request.user.id, request.params.id);
-      return reply.code(204).send(null);
-    },
-  );
-
-  app.delete(
-    '/users/:id/block',
-    {
-      onRequest: app.authenticate,
-      schema: {
-        tags: ['users'],
-        summary: 'Unblock a user; idempotent',
-        security,
-        params: UserIdParams,
-        response: { 204: Type.Null(), 400: ErrorBody, 401: ErrorBody, 404: ErrorBody },
+      handler: async (request, reply) => {
+        await apply(request.user.id, request.params.id);
+        return reply.code(204).send(null);
       },
-    },
-    async (request, reply) => {
-      await blocks.unblock(request.user.id, request.params.id);
-      return reply.code(204).send(null);
-    },
-  );
+    });
+  }
 
   app.get(
     '/blocks',
