@@ -1,6 +1,6 @@
 import { useEffect, useId } from 'react';
 import { Avatar } from '../components/Avatar';
-import { LoadState } from '../components/LoadState';
+import { ErrorAlert, LoadState } from '../components/LoadState';
 import { useLanguageStore, useT } from '../i18n';
 import { useA11y } from '../i18n/a11y';
 import { loadBlocks, unblockUser, useBlocksStore } from '../stores/blocks';
@@ -43,6 +43,7 @@ export function BlockedScreen() {
           </li>
         ))}
       </ul>
+      {status === 'ready' && error && <ErrorAlert error={error} />}
     </section>
   );
 }

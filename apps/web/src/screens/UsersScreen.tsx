@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef } from 'react';
 import { Avatar } from '../components/Avatar';
-import { LoadState } from '../components/LoadState';
+import { ErrorAlert, LoadState } from '../components/LoadState';
 import { Icon } from '../components/Icon';
 import { useT } from '../i18n';
 import { useA11y } from '../i18n/a11y';
@@ -27,7 +27,7 @@ export function UsersScreen() {
   const t = useT();
   const a11y = useA11y();
   const { users, status, error, filter, hasMore, loadingMore } = useUsersStore();
-  const blocked = useBlocksStore((s) => s.blocked);
+  const { blocked, error: blockError } = useBlocksStore();
   const filterId = useId();
   const sentinel = useLoadMoreOnScroll(status === 'ready' && hasMore);
 
@@ -113,6 +113,9 @@ export function UsersScreen() {
         })}
         {status === 'ready' && hasMore && <li ref={sentinel} aria-hidden="true" className="list-sentinel" />}
       </ul>
+      {/* The list is there but a later page, or a block, failed: say so under the list. */}
+      {status === 'ready' && error && <ErrorAlert error={error} />}
+      {blockError && <ErrorAlert error={blockError} />}
       {status === 'ready' && hasMore && (
         <button type="button" className="btn btn-ghost btn-block" aria-label={a11y.loadMoreUsers} disabled={loadingMore} onClick={() => void loadMoreUsers()}>
           {loadingMore ? t('users.loadingMore') : t('users.loadMore')}
