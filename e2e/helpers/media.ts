@@ -1,4 +1,5 @@
 import { expect, type Page } from '@playwright/test';
+import type { Tab } from './app';
 
 /**
  * What the page's debug hook reports about media arriving from the other side: plain numbers from
@@ -81,6 +82,22 @@ export async function expectMediaFlowing(page: Page): Promise<void> {
     )
     .toBe(true);
   expect(await presentedFrames(page, 1_000)).toBeGreaterThan(3);
+}
+
+const framesDecoded = async (page: Page) => (await inbound(page)).video?.framesDecoded ?? 0;
+
+/**
+ * Samples remote `framesDecoded` on both pages every `everyMs` for `forMs`: each sample must be higher than the
+ * one before, on both sides (the picture never stopped).
+ */
+export async function expectFramesAdvancing(tabs: Tab[], forMs: number, everyMs = 500): Promise<void> {
+  let last = await Promise.all(tabs.map((t) => framesDecoded(t.page)));
+  for (let elapsed = 0; elapsed < forMs; elapsed += everyMs) {
+    await tabs[0]!.page.waitForTimeout(everyMs);
+    const now = await Promise.all(tabs.map((t) => framesDecoded(t.page)));
+    tabs.forEach((tab, i) => expect(now[i], `${tab.user.username}'s remote frames after ${elapsed + everyMs} ms`).toBeGreaterThan(last[i]!));
+    last = now;
+  }
 }
 
 /** Growth of a stats counter over `ms`. */

@@ -1,3 +1,4 @@
+import { decodeServerMessage, type ServerMessageType } from '@parley/protocol';
 import type { BrowserContext, WebSocketRoute } from '@playwright/test';
 
 const SIGNALING = /\/api\/v1\/ws(\?|$)/;
@@ -58,4 +59,35 @@ export async function routeSignaling(context: BrowserContext, options: Signaling
       await Promise.all(pairs.flatMap(({ page, server }) => [page.close({ code: 4000, reason: 'cut by the test' }), server.close({ code: 4000, reason: 'cut by the test' })]));
     },
   };
+}
+
+/** What one browser context's pages received on their signaling sockets, read off the pages (nothing is routed). */
+export interface SignalingLog {
+  /** The `connectionId` of every `hello`, oldest first: one per socket a server accepted. */
+  readonly connectionIds: readonly string[];
+  /** How many frames of `type` the context's pages received so far, over all their sockets. */
+  count(type: ServerMessageType): number;
+}
+
+/**
+ * Record the server → page frames of the context's signaling sockets (`page.on('websocket')`). Call from
+ * `OpenOptions.setup`, before the page opens.
+ */
+export function recordSignaling(context: BrowserContext): SignalingLog {
+  const connectionIds: string[] = [];
+  const counts = new Map<ServerMessageType, number>();
+  context.on('page', (page) =>
+    page.on('websocket', (socket) => {
+      if (!SIGNALING.test(socket.url())) return;
+      socket.on('framereceived', ({ payload }) => {
+        if (typeof payload !== 'string') return;
+        const decoded = decodeServerMessage(payload);
+        if (!decoded.ok) return;
+        const { message } = decoded;
+        counts.set(message.type, (counts.get(message.type) ?? 0) + 1);
+        if (message.type === 'hello') connectionIds.push(message.payload.connectionId);
+      });
+    }),
+  );
+  return { connectionIds, count: (type) => counts.get(type) ?? 0 };
 }

@@ -15,8 +15,13 @@ test.describe('accounts', () => {
     await page.reload();
     await expect(page.getByTestId('me')).toContainText(username);
 
+    const token = await page.evaluate(() => (JSON.parse(localStorage.getItem('parley.session')!) as { token: string }).token);
+    const me = () => page.request.get('/api/v1/users/me', { headers: { authorization: `Bearer ${token}` } });
+    expect((await me()).status()).toBe(200);
     await page.getByRole('button', { name: 'Log out' }).click();
     await expect(page.getByRole('button', { name: 'Log in' })).toBeVisible();
+    // Logging out ended the session on the server too: the token is refused from then on.
+    await expect.poll(async () => (await me()).status()).toBe(401);
     await page.reload();
     await expect(page.getByRole('button', { name: 'Log in' })).toBeVisible();
 

@@ -1,27 +1,10 @@
-import type { Page } from '@playwright/test';
-import { connectCall, endedNotice, type Tab } from '../helpers/app';
+import { connectCall, endedNotice } from '../helpers/app';
 import { expect, test } from '../helpers/fixtures';
-import { connectionInfo, expectMediaFlowing, inbound } from '../helpers/media';
+import { connectionInfo, expectFramesAdvancing, expectMediaFlowing } from '../helpers/media';
 import { countPeerConnections, peerConnectionCount } from '../helpers/peerConnections';
 import { routeSignaling, type SignalingRoute } from '../helpers/signaling';
 
 const CUT_MS = 3_000;
-
-const framesDecoded = async (page: Page) => (await inbound(page)).video?.framesDecoded ?? 0;
-
-/**
- * Samples remote `framesDecoded` on both pages every `everyMs` for `forMs`: each sample must be higher than the
- * one before, on both sides (the picture never stopped).
- */
-async function expectFramesAdvancing(tabs: Tab[], forMs: number, everyMs = 500): Promise<void> {
-  let last = await Promise.all(tabs.map((t) => framesDecoded(t.page)));
-  for (let elapsed = 0; elapsed < forMs; elapsed += everyMs) {
-    await tabs[0]!.page.waitForTimeout(everyMs);
-    const now = await Promise.all(tabs.map((t) => framesDecoded(t.page)));
-    tabs.forEach((tab, i) => expect(now[i], `${tab.user.username}'s remote frames after ${elapsed + everyMs} ms`).toBeGreaterThan(last[i]!));
-    last = now;
-  }
-}
 
 test('cutting only the WebSocket for 3 s mid-call keeps the same peer connections and the picture on both sides', async ({
   newUser,

@@ -10,17 +10,21 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { MemoryLoginThrottle, type LoginThrottle } from './auth/login-throttle.js';
 import { PasswordHasher } from './auth/passwords.js';
+import { ClusterLoginThrottle, RedisLoginThrottle } from './auth/redis-login-throttle.js';
 import { authPlugin } from './auth/plugin.js';
+import { Sessions } from './auth/sessions.js';
 import { CallService } from './calls/service.js';
 import { LocalDirectory, type Directory } from './cluster/directory.js';
 import { NodeIdentity } from './cluster/node-id.js';
 import { ClusterNode } from './cluster/node.js';
+import { RedisOrLocal, type SharedLimit } from './cluster/redis-fallback.js';
 import type { Config } from './config.js';
 import { clientErrorHandler } from './http/client-error.js';
 import { capConnectionsPerIp, requestTimeoutOptions, trustedProxyTest } from './http/connections.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { AppError } from './http/errors.js';
 import { installJsonBodyParser } from './http/json-body.js';
+import { sharedRateLimitStore } from './http/rate-limit-store.js';
 import { loggerOptions } from './http/logger.js';
 import { QuietAssetsLogController } from './http/log-controller.js';
 import { lazyRequestLogger } from './http/request-logger.js';
@@ -28,6 +32,8 @@ import { securityHeadersFor } from './http/security-headers.js';
 import { ensureSelfSignedCertificate, readTls } from './http/tls.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { asyncApiRoutes, signalingTagDescription } from './routes/asyncapi.js';
+import { openApiOptions } from './http/openapi.js';
+import { accountRoutes } from './routes/account.js';
 import { authRoutes } from './routes/auth.js';
 import { blockRoutes } from './routes/blocks.js';
 import { callRoutes } from './routes/calls.js';
@@ -61,6 +67,8 @@ export interface AppServices {
   cluster: ClusterNode | null;
   hasher: PasswordHasher;
   loginThrottle: LoginThrottle;
+  /** Ends sessions: logout, password change, account deletion. */
+  sessions: Sessions;
   metrics: Metrics;
 }
 
@@ -153,9 +161,23 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const router = new Router(hub, directory, identity, cluster?.bus ?? null);
   const calls = new CallService(store, userCache, router, timings, app.log, metrics, cluster?.replication ?? null);
   const hasher = new PasswordHasher(config.argon2);
-  const loginThrottle: LoginThrottle = new MemoryLoginThrottle(config.rateLimits.loginFailuresPerUsername, config.rateLimits.loginFailureWindowMs);
+  const { loginFailuresPerUsername, loginFailureWindowMs } = config.rateLimits;
+  const nodeThrottle = new MemoryLoginThrottle(loginFailuresPerUsername, loginFailureWindowMs);
+  // In a cluster the limits live in Redis, so N nodes do not allow N× the attempts; see cluster/redis-fallback.ts
+  // for what happens while Redis does not answer.
+  const redisOrLocal = (limit: SharedLimit) => new RedisOrLocal(limit, app.log, () => metrics.localLimitDecisions.inc({ limit }));
+  const loginThrottle: LoginThrottle =
+    cluster === null
+      ? nodeThrottle
+      : new ClusterLoginThrottle(
+          new RedisLoginThrottle(cluster.bus.commands, loginFailuresPerUsername, loginFailureWindowMs),
+          nodeThrottle,
+          redisOrLocal('login_throttle'),
+          app.log,
+        );
   const blocks = new BlockService(store, userCache, router);
-  app.decorate('parley', { config, store, users: store.users, userCache, calls, blocks, hub, directory, presence, identity, cluster, hasher, loginThrottle, metrics });
+  const sessions = new Sessions(store.users, userCache, hub, calls, cluster?.bus ?? null);
+  app.decorate('parley', { config, store, users: store.users, userCache, calls, blocks, hub, directory, presence, identity, cluster, hasher, loginThrottle, sessions, metrics });
 
   app.addHook('preClose', async () => {
     if (cluster === null) {
@@ -189,6 +211,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (config.corsOrigins.length > 0) await app.register(cors, { origin: config.corsOrigins, credentials: false });
   await app.register(rateLimit, {
     global: false,
+    ...(cluster === null ? {} : { store: sharedRateLimitStore(cluster.bus.commands, redisOrLocal('rate_limit')) }),
     errorResponseBuilder: () => new AppError('RATE_LIMITED', 'Too many requests; try again later'),
   });
   await app.register(authPlugin, { secret: config.jwtSecret, expiresInSeconds: config.jwtExpiresInSeconds, users: userCache });
@@ -200,25 +223,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   });
 
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Parley API', version: '1.0.0', description: 'REST API of Parley. Signaling runs over the WebSocket at /api/v1/ws.' },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-      tags: [
-        { name: 'auth' },
-        { name: 'users' },
-        { name: 'calls' },
-        { name: 'rtc' },
-        { name: 'signaling', description: signalingTagDescription() },
-        { name: 'operations' },
-      ],
-    },
-  });
+  await app.register(swagger, openApiOptions(signalingTagDescription()));
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
   await app.register(
     async (api) => {
       await api.register(authRoutes);
+      await api.register(accountRoutes);
       await api.register(userRoutes);
       await api.register(blockRoutes);
       await api.register(callRoutes);

@@ -1,5 +1,5 @@
 import { CLOSE_CODES, LIMITS } from '@parley/protocol';
-import { connect } from '@parley/testkit';
+import { connect, sessionClaims } from '@parley/testkit';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { connectCall, ring, sleep } from './helpers/calls.js';
@@ -107,7 +107,7 @@ describe('connecting', () => {
   it('closes with 4001 when the token expires', async () => {
     const server = await startServer();
     const alice = await createUser(server);
-    const shortLived = server.app.jwt.sign({ sub: alice.id }, { expiresIn: 1 });
+    const shortLived = server.app.jwt.sign({ sub: alice.id, ...sessionClaims() }, { expiresIn: 1 });
     const ws = await connect(server, { ...alice, token: shortLived });
     expect((await ws.closed).code).toBe(CLOSE_CODES.TOKEN_EXPIRED);
   });

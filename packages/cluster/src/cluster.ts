@@ -1,6 +1,6 @@
 import { freePort, ServiceProcess, startNginx, startPostgres, startRedis, waitUntil, type NginxServer, type PostgresServer, type RedisServer } from '@parley/services';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -76,6 +76,21 @@ export class NodeProcess {
       timeoutMs,
       () => this.process.failure(),
     );
+  }
+
+  /**
+   * The name this node joined the cluster under, which prefixes every connection id it hands out (`hello`), read
+   * from the last "joined the cluster" line of its log (nodes log at `info` unless told otherwise); null before.
+   */
+  clusterName(): string | null {
+    const lines = readFileSync(this.process.logFile, 'utf8').split('\n');
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const line = lines[i] ?? '';
+      if (!line.includes('joined the cluster')) continue;
+      const entry = JSON.parse(line) as { node?: unknown };
+      if (typeof entry.node === 'string') return entry.node;
+    }
+    return null;
   }
 
   /** `kill -9` (or another signal: SIGSTOP, SIGCONT, SIGTERM). */

@@ -1,4 +1,4 @@
-import type { Static, TSchema } from 'typebox';
+import Type, { type Static, type TSchema } from 'typebox';
 import { checker, firstError, type Checker } from './check.js';
 import { BlockList, CallDto, CallHistory, CreateCallResponse, EndCallResponse, ErrorBody, LoginResponse, RtcConfig, UserDto, UserList } from './rest.js';
 
@@ -18,6 +18,8 @@ export const REST_ANSWERS = {
   EndCallResponse,
   CallHistory,
   RtcConfig,
+  /** 204 No Content (`POST /auth/logout`, `DELETE /users/me`): no body, read as null. */
+  NoContent: Type.Null(),
   ErrorBody,
 } as const satisfies Record<string, TSchema>;
 

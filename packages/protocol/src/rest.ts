@@ -52,6 +52,20 @@ export const LoginResponse = Type.Object({
 });
 export type LoginResponse = Static<typeof LoginResponse>;
 
+/** The current password is checked, not the register rules (an old password may predate them); the new one must meet them. */
+const CurrentPassword = Type.String({ minLength: 1, maxLength: LIMITS.passwordMaxLength });
+
+/**
+ * `POST /auth/password`: ends every session of the user; the answer is a fresh token for the session that asked
+ * (a {@link LoginResponse}), so it goes on while every other one is sent back to the login.
+ */
+export const ChangePasswordBody = Type.Object({ currentPassword: CurrentPassword, newPassword: Password }, { additionalProperties: false });
+export type ChangePasswordBody = Static<typeof ChangePasswordBody>;
+
+/** `DELETE /users/me`: the password again, so a token alone (a borrowed laptop) cannot delete the account. */
+export const DeleteAccountBody = Type.Object({ password: CurrentPassword }, { additionalProperties: false });
+export type DeleteAccountBody = Static<typeof DeleteAccountBody>;
+
 // ---------- users ----------
 
 export const UserDto = Type.Object({ id: Uuid, username: Type.String() });

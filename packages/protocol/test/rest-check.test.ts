@@ -14,6 +14,7 @@ const good: { [N in RestAnswerName]: unknown } = {
   EndCallResponse: { status: 'ended', endReason: 'hangup' },
   CallHistory: [{ callId: id, status: 'ended', direction: 'outgoing', peer: { id, username: 'bob' }, createdAt: at, durationMs: 1200 }],
   RtcConfig: { iceServers: [{ urls: ['stun:stun.example.org'] }], iceTransportPolicy: 'all', expiresAt: at },
+  NoContent: null,
   ErrorBody: { error: { code: 'CALLER_BUSY', message: 'busy', callId: id } },
 };
 
@@ -33,6 +34,7 @@ describe('checkRestAnswer', () => {
     ['ErrorBody', { error: 'Bad Request', message: 'Client Error', statusCode: 400 }, /\/error must be object/],
     ['RtcConfig', null, /must be object/],
     ['EndCallResponse', 'ended', /must be object/],
+    ['NoContent', {}, /must be null/],
   ] as const)('refuses a malformed %s and says where: %j', (name, value, error) => {
     const result = checkRestAnswer(name, value);
     expect(result.ok).toBe(false);

@@ -1,4 +1,4 @@
-import type { CallEndedReason, ServerMessage } from '@parley/protocol';
+import type { CallEndedReason, CallRole, ServerMessage } from '@parley/protocol';
 import { api, createAccounts, mapLimit, sleep, type Account } from './api.js';
 import { connectWithBackoff, SignalingClient } from './client.js';
 
@@ -18,8 +18,7 @@ import { connectWithBackoff, SignalingClient } from './client.js';
  * duplicated, reordered or misrouted.
  */
 
-export type Role = 'caller' | 'callee';
-const other = (role: Role): Role => (role === 'caller' ? 'callee' : 'caller');
+const other = (role: CallRole): CallRole => (role === 'caller' ? 'callee' : 'caller');
 
 interface Sent {
   at: number;
@@ -43,7 +42,7 @@ export class Side {
   readonly sent: Sent[] = [];
   constructor(
     readonly pair: Pair,
-    readonly role: Role,
+    readonly role: CallRole,
     readonly account: Account,
   ) {}
 

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -18,7 +18,20 @@ export function forgeToken(options: {
   return `${head}.${createHmac(hash, options.secret ?? randomBytes(32).toString('hex')).update(head).digest('base64url')}`;
 }
 
-export type BadTokenKind = 'none' | 'garbage' | 'expired' | 'other-secret' | 'alg-none' | 'alg-hs512' | 'no-subject' | 'no-expiry' | 'deleted-user';
+export type BadTokenKind =
+  | 'none'
+  | 'garbage'
+  | 'expired'
+  | 'other-secret'
+  | 'alg-none'
+  | 'alg-hs512'
+  | 'no-subject'
+  | 'no-expiry'
+  | 'no-session'
+  | 'deleted-user';
+
+/** The session claims the server requires beside `sub` and `exp`: a session id and the user's generation (0 until a password change). */
+export const sessionClaims = (gen = 0) => ({ jti: randomUUID(), gen });
 
 /**
  * Every way a token can be wrong, for a user `sub` on a server signing with `secret`. `deleted-user` is a valid
@@ -26,18 +39,20 @@ export type BadTokenKind = 'none' | 'garbage' | 'expired' | 'other-secret' | 'al
  */
 export function badTokens(secret: string, sub: string, deletedSub: string): Record<BadTokenKind, string | undefined> {
   const now = Math.floor(Date.now() / 1000);
-  const live = { sub, iat: now, exp: now + 3600 };
+  const live = { sub, iat: now, exp: now + 3600, ...sessionClaims() };
   return {
     none: undefined,
     garbage: 'not.a.jwt',
-    expired: forgeToken({ payload: { sub, iat: now - 7200, exp: now - 3600 }, secret }),
+    expired: forgeToken({ payload: { ...live, iat: now - 7200, exp: now - 3600 }, secret }),
     'other-secret': forgeToken({ payload: live, secret: 'another-secret-that-is-long-enough-0123456789' }),
     'alg-none': forgeToken({ payload: live, alg: 'none' }),
     // Right secret, wrong algorithm: the server pins HS256.
     'alg-hs512': forgeToken({ payload: live, secret, alg: 'HS512' }),
-    'no-subject': forgeToken({ payload: { iat: now, exp: now + 3600 }, secret }),
+    'no-subject': forgeToken({ payload: { ...live, sub: undefined }, secret }),
     // Signed with the right secret, for a real user, but never expiring.
-    'no-expiry': forgeToken({ payload: { sub, iat: now }, secret }),
-    'deleted-user': forgeToken({ payload: { sub: deletedSub, iat: now, exp: now + 3600 }, secret }),
+    'no-expiry': forgeToken({ payload: { ...live, exp: undefined }, secret }),
+    // Signed with the right secret, for a real user, but naming no session that could be ended (a token from before sessions could end).
+    'no-session': forgeToken({ payload: { sub, iat: now, exp: now + 3600 }, secret }),
+    'deleted-user': forgeToken({ payload: { ...live, sub: deletedSub }, secret }),
   };
 }

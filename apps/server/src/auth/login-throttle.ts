@@ -15,8 +15,8 @@ export type LoginReservation =
 /**
  * Failed-login limit per username. An attempt is reserved *before* its password is verified, and the reservation
  * is atomic, so however many requests arrive at once, no more than the limit are ever verified per window. The
- * store behind it may be this process's memory or one shared by every node (Redis: `INCR` + `PEXPIRE NX`, `DEL` on
- * success), hence the promises.
+ * store behind it may be this process's memory or one shared by every node (Redis, one Lua script per reservation:
+ * `auth/redis-login-throttle.ts`), hence the promises.
  */
 export interface LoginThrottle {
   /** `usernameKey` is the username as the account store compares it (lower case). */

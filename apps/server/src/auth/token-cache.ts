@@ -4,7 +4,23 @@ import { setBounded } from '../support/bounded-map.js';
 export interface VerifiedToken {
   sub: string;
   expiresAt: number;
+  /** The session (`jti`): one login, kept across the token a password change hands out; what logging out ends. */
+  sessionId: string;
+  /** The user's session generation when it was issued (`gen`); a password change bumps the user's. */
+  generation: number;
 }
+
+/** The claims a token is read for. */
+export interface TokenClaims {
+  sub?: unknown;
+  exp?: unknown;
+  nbf?: unknown;
+  jti?: unknown;
+  gen?: unknown;
+}
+
+/** The longest session id accepted (the server issues UUIDs). */
+const MAX_SESSION_ID_LENGTH = 64;
 
 /**
  * Tokens whose signature and claims already verified, keyed by the exact token string, so a client that sends
@@ -36,11 +52,15 @@ export class VerifiedTokenCache {
 
   /**
    * Stores a verified payload when it can be cached safely; the entry to use either way. Undefined — the token is
-   * refused — without a string `sub` or a finite `exp`: a token that never expires is not a session.
+   * refused — without a string `sub` or a finite `exp` (a token that never expires is not a session), or without
+   * the session id and generation that let it be ended (tokens issued before sessions could end).
    */
-  remember(token: string, payload: { sub?: unknown; exp?: unknown; nbf?: unknown }): VerifiedToken | undefined {
-    if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) return undefined;
-    const entry = { sub: payload.sub, expiresAt: payload.exp * 1000 };
+  remember(token: string, payload: TokenClaims): VerifiedToken | undefined {
+    const { sub, exp, jti, gen } = payload;
+    if (typeof sub !== 'string' || typeof exp !== 'number' || !Number.isFinite(exp)) return undefined;
+    if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_SESSION_ID_LENGTH) return undefined;
+    if (typeof gen !== 'number' || !Number.isSafeInteger(gen) || gen < 0) return undefined;
+    const entry = { sub, expiresAt: exp * 1000, sessionId: jti, generation: gen };
     if (payload.nbf === undefined) setBounded(this.entries, token, entry, this.maxEntries);
     return entry;
   }

@@ -1,3 +1,4 @@
+import type { SessionEnd } from '../signaling/hub.js';
 import type { NamedCallRecord } from '../store/types.js';
 
 /**
@@ -14,7 +15,9 @@ export type BusMessage =
   | { kind: 'call'; call: NamedCallRecord }
   | { kind: 'presence'; user: string; online: boolean }
   /** Close every socket of a user (their account was deleted, their sessions revoked). */
-  | { kind: 'close-user'; user: string; code: number; reason: string };
+  | { kind: 'close-user'; user: string; code: number; reason: string }
+  /** Some sessions of a user ended (logout, password change); the database says so too (read by every account watch). */
+  | { kind: 'end-sessions'; user: string; end: SessionEnd };
 
 export type BusMessageKind = BusMessage['kind'];
 

@@ -164,6 +164,9 @@ export class ClusterNode {
       case 'close-user':
         this.hub.closeUser(message.user, message.code, message.reason);
         return;
+      case 'end-sessions':
+        this.hub.endSessions(message.user, message.end);
+        return;
       default:
         return assertNever(message);
     }

@@ -1,7 +1,16 @@
 import { CALL_STATUSES } from '@parley/protocol';
-import { getTableConfig, type SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { is } from 'drizzle-orm';
+import { getTableConfig, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { TRANSITIONS } from '../calls/machine.js';
-import { callMembers, calls, nodes, users } from '../store/sqlite/schema.js';
+import * as schema from '../store/sqlite/schema.js';
+
+/**
+ * Every table the schema declares, by name (a module namespace's order depends on who loads it): a new table
+ * appears in the diagram without anyone listing it.
+ */
+const TABLES: SQLiteTable[] = Object.values(schema as Record<string, unknown>)
+  .filter((value): value is SQLiteTable => is(value, SQLiteTable))
+  .sort((a, b) => getTableConfig(a).name.localeCompare(getTableConfig(b).name));
 
 /** The call lifecycle as a Mermaid state diagram, generated from the server's own transition table. */
 export function callStateDiagram(): string {
@@ -19,7 +28,7 @@ export function callStateDiagram(): string {
 const mermaidType = (columnType: string) => (columnType.includes('Integer') ? 'integer' : 'text');
 
 /** The database as a Mermaid ER diagram, generated from the drizzle schema. */
-export function databaseErDiagram(tables: SQLiteTable[] = [users, calls, callMembers, nodes]): string {
+export function databaseErDiagram(tables: SQLiteTable[] = TABLES): string {
   const lines = ['erDiagram'];
   for (const table of tables) {
     const config = getTableConfig(table);
@@ -52,12 +61,15 @@ export function generatedBlocks(): Record<string, string> {
   };
 }
 
-/** Replaces every `<!-- generated:NAME -->…<!-- /generated:NAME -->` block with freshly generated content. */
-export function renderDocument(text: string, blocks = generatedBlocks()): string {
+/**
+ * Replaces every `<!-- KIND:NAME -->…<!-- /KIND:NAME -->` block with fresh content: `generated` blocks come from
+ * the code, `recorded` ones from runs of a real server (apps/server/test/docs/).
+ */
+export function renderDocument(text: string, blocks = generatedBlocks(), kind: 'generated' | 'recorded' = 'generated'): string {
   let out = text;
   for (const [name, content] of Object.entries(blocks)) {
-    const pattern = new RegExp(`(<!-- generated:${name} -->)[\\s\\S]*?(<!-- /generated:${name} -->)`);
-    if (!pattern.test(out)) throw new Error(`docs: marker generated:${name} is missing`);
+    const pattern = new RegExp(`(<!-- ${kind}:${name} -->)[\\s\\S]*?(<!-- /${kind}:${name} -->)`);
+    if (!pattern.test(out)) throw new Error(`docs: marker ${kind}:${name} is missing`);
     out = out.replace(pattern, `$1\n${content}\n$2`);
   }
   return out;

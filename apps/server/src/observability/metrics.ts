@@ -46,6 +46,12 @@ export function createMetrics() {
     busGaps: new Counter({ name: 'parley_cluster_bus_gaps_total', help: 'Times this node found the cluster bus had lost messages and resynced', ...opts }),
     nodesReaped: new Counter({ name: 'parley_cluster_nodes_reaped_total', help: 'Silent nodes this node declared dead', ...opts }),
     fenced: new Counter({ name: 'parley_cluster_fenced_total', help: 'Times this node found itself declared dead and joined again', ...opts }),
+    localLimitDecisions: new Counter({
+      name: 'parley_limit_local_decisions_total',
+      help: 'Cluster-wide limit checks this node decided alone because Redis did not answer, by limit',
+      labelNames: ['limit'],
+      ...opts,
+    }),
     loginAttempts: new Counter({ name: 'parley_login_attempts_total', help: 'Login attempts, by result', labelNames: ['result'], ...opts }),
     argon2Seconds: new Histogram({
       name: 'parley_argon2_seconds',

@@ -10,20 +10,22 @@ export const blockRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const change = [
     {
       method: 'PUT',
+      operationId: 'blockUser',
       summary: 'Block a user',
       description:
         'Their calls to you are answered 409 `CALLEE_BUSY`, exactly as when you are in another call, and they see you offline (`GET /users`, `presence` frames). Idempotent.',
       apply: (blockerId: string, id: string) => blocks.block(blockerId, id),
     },
-    { method: 'DELETE', summary: 'Unblock a user', description: 'Idempotent.', apply: (blockerId: string, id: string) => blocks.unblock(blockerId, id) },
+    { method: 'DELETE', operationId: 'unblockUser', summary: 'Unblock a user', description: 'Idempotent.', apply: (blockerId: string, id: string) => blocks.unblock(blockerId, id) },
   ] as const;
-  for (const { method, summary, description, apply } of change) {
+  for (const { method, operationId, summary, description, apply } of change) {
     app.route({
       method,
       url: '/users/:id/block',
       onRequest: app.authenticate,
       schema: {
         tags: ['users'],
+        operationId,
         summary,
         description,
         security,
@@ -41,7 +43,7 @@ export const blockRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/blocks',
     {
       onRequest: app.authenticate,
-      schema: { tags: ['users'], summary: 'The people you blocked, sorted by name', security, response: { 200: BlockList, 401: ErrorBody } },
+      schema: { tags: ['users'], operationId: 'listBlocks', summary: 'The people you blocked, sorted by name', security, response: { 200: BlockList, 401: ErrorBody } },
     },
     async (request) => blocks.list(request.user.id),
   );

@@ -39,6 +39,7 @@ export const callRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       schema: {
         tags: ['calls'],
+        operationId: 'createCall',
         summary: 'Ring another user',
         description:
           'Rings every open connection of the callee with `call:incoming`. `ringing` says whether one was open; if none was, the caller gets `call:ringing` when one connects while the call still rings.',
@@ -59,6 +60,7 @@ export const callRoutes: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: app.authenticate,
       schema: {
         tags: ['calls'],
+        operationId: 'listCalls',
         summary: 'Your call history, newest first',
         security,
         querystring: CallHistoryQuery,
@@ -77,6 +79,7 @@ export const callRoutes: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: app.authenticate,
       schema: {
         tags: ['calls'],
+        operationId: 'getCall',
         summary: 'A call you take part in',
         security,
         params: CallIdParams,
@@ -92,6 +95,7 @@ export const callRoutes: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: app.authenticate,
       schema: {
         tags: ['calls'],
+        operationId: 'endCall',
         summary: 'End a call: cancel or decline while it rings, hang up when active; idempotent',
         security,
         params: CallIdParams,

@@ -31,6 +31,7 @@ export const rtcRoutes: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: app.authenticate,
       schema: {
         tags: ['rtc'],
+        operationId: 'getRtcConfig',
         summary: 'STUN/TURN servers for RTCPeerConnection, with time-limited TURN credentials',
         security: [{ bearerAuth: [] }],
         response: { 200: RtcConfig, 401: ErrorBody },

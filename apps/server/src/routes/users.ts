@@ -18,7 +18,7 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/users/me',
     {
       onRequest: app.authenticate,
-      schema: { tags: ['users'], summary: 'The logged-in user', security, response: { 200: UserDto, 401: ErrorBody } },
+      schema: { tags: ['users'], operationId: 'getMe', summary: 'The logged-in user', security, response: { 200: UserDto, 401: ErrorBody } },
     },
     async (request) => request.user,
   );
@@ -37,6 +37,7 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       schema: {
         tags: ['users'],
+        operationId: 'listUsers',
         summary: 'Everyone else, sorted by name, with whether they are online: one page',
         description: `At most \`limit\` users (default ${LIMITS.userListDefaultLimit}, largest ${LIMITS.userListMaxLimit}). When more follow, the \`Link\` header names the next page (\`rel="next"\`: the same query with \`after\` set to the last username of this page). Someone who blocked you is shown offline.`,
         security,

@@ -1,5 +1,5 @@
 import type { ServerMessage } from '@parley/protocol';
-import { CLOSE_CODES } from '@parley/protocol';
+import { assertNever, CLOSE_CODES } from '@parley/protocol';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Metrics } from '../observability/metrics.js';
@@ -10,8 +10,16 @@ import type { TokenBucket } from './token-bucket.js';
 /** `ws` sends a Buffer as a binary frame unless told otherwise; every Parley frame is JSON text. */
 const TEXT_FRAME = { binary: false } as const;
 
+/**
+ * Sessions of a user that end while the user stays: one logged out, or all but the one that changed the password
+ * (whose sockets stay open and now belong to the new generation, as its fresh token does).
+ */
+export type SessionEnd = { kind: 'logout'; sessionId: string } | { kind: 'password-changed'; keep: string; generation: number };
+
 export interface Connection extends ConnectionRef {
   readonly username: string;
+  /** The session of the token the socket was opened with (`generation` moves on when that session changes password). */
+  readonly session: { readonly id: string; generation: number };
   readonly socket: WebSocket;
   /** The TCP (or TLS) stream under `socket`: corked while a turn of the event loop queues frames to it. */
   readonly transport: Duplex;
@@ -86,6 +94,23 @@ export class SignalingHub implements PresenceSink {
   /** Closes every connection of `userId` (its sessions ended). */
   closeUser(userId: string, code: number, reason: string): void {
     for (const conn of this.byUser.get(userId) ?? []) conn.socket.close(code, reason);
+  }
+
+  /** Closes the connections of the sessions `end` names with 4001, as an expired token: the client logs in again. */
+  endSessions(userId: string, end: SessionEnd): void {
+    for (const conn of this.byUser.get(userId) ?? []) {
+      switch (end.kind) {
+        case 'logout':
+          if (conn.session.id === end.sessionId) conn.socket.close(CLOSE_CODES.TOKEN_EXPIRED, 'Logged out');
+          break;
+        case 'password-changed':
+          if (conn.session.id === end.keep) conn.session.generation = Math.max(conn.session.generation, end.generation);
+          else conn.socket.close(CLOSE_CODES.TOKEN_EXPIRED, 'Password changed');
+          break;
+        default:
+          assertNever(end);
+      }
+    }
   }
 
   isOnline(userId: string): boolean {

@@ -2,10 +2,9 @@ import { assertNever, CLOSE_CODES, decodeClientMessage, type ClientMessage, type
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
-import { bearerToken } from '../auth/plugin.js';
+import { bearerToken, type AuthSession } from '../auth/plugin.js';
 import { AppError, errorBody } from '../http/errors.js';
 import { upgradeOriginCheck } from '../http/origin.js';
-import type { PublicUser } from '../store/types.js';
 import type { Connection } from './hub.js';
 import { AccountWatch } from './account-watch.js';
 import { TokenBucket } from './token-bucket.js';
@@ -13,7 +12,7 @@ import { TokenBucket } from './token-bucket.js';
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the WebSocket upgrade's auth hook. */
-    wsSession?: { user: PublicUser; expiresAt: number };
+    wsSession?: AuthSession;
   }
 }
 
@@ -137,6 +136,7 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
       id: `${identity.id}.${randomUUID()}`,
       userId: session.user.id,
       username: session.user.username,
+      session: { id: session.sessionId, generation: session.generation },
       socket,
       transport: request.raw.socket,
       bucket: new TokenBucket(config.rateLimits.wsMessageBurst, config.rateLimits.wsMessagesPerSecond),

@@ -12,11 +12,10 @@ export function pickBlocking(live: readonly CallRecord[], callerId: string, call
 /** A node's connection ids are `<node>.<uuid>`: a LIKE pattern for all of them (node ids are hex). */
 export const nodeConnPattern = (nodeId: string) => `${nodeId}.%`;
 
-/** `ids` in slices small enough for one `in (…)` list (SQLite allows 32,766 parameters, PostgreSQL 65,535). */
+/** `ids` in slices of at most 1000, so an `in (…)` list stays within every driver's parameter limit. */
 export function* chunks<T>(ids: readonly T[], size = 1000): Generator<T[]> {
   for (let start = 0; start < ids.length; start += size) yield ids.slice(start, start + size);
 }
-
 /** Adds (blocker, blocked) rows to a blocker → blocked ids map. */
 export function groupBlocked(into: Map<string, string[]>, rows: readonly { blocker: string; blocked: string }[]): void {
   for (const { blocker, blocked } of rows) {

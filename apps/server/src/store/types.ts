@@ -17,11 +17,21 @@ export interface UserRecord {
   usernameKey: string;
   passwordHash: string;
   createdAt: number;
+  /** Tokens issued before the last password change name an older generation and are refused. */
+  sessionGeneration: number;
 }
 
 export interface PublicUser {
   id: string;
   username: string;
+}
+
+/** What decides whether a user's access token is still a session: see `auth/plugin.ts`. */
+export interface SessionState {
+  user: PublicUser;
+  generation: number;
+  /** The user's sessions ended by logging out whose tokens have not yet expired. */
+  revoked: ReadonlySet<string>;
 }
 
 export type CreateUserResult = { ok: true; user: PublicUser } | { ok: false; reason: 'taken' };
@@ -30,15 +40,26 @@ export interface UserStore {
   create(username: string, passwordHash: string, now: number): Promise<CreateUserResult>;
   findByUsername(username: string): Promise<UserRecord | undefined>;
   findById(id: string): Promise<PublicUser | undefined>;
-  /** Which of `ids` still exist. */
-  existingIds(ids: readonly string[]): Promise<Set<string>>;
   /**
    * Everyone but `exceptId`, sorted by lower-cased name: at most `limit`, optionally by case-insensitive prefix,
    * and only names sorting after `after` (the last name of the previous page, any case: names are unique by it).
    */
   list(exceptId: string, page: UserPage): Promise<PublicUser[]>;
-  /** Deletes the user and, by cascade, their calls. */
+  /** Deletes the user and, by cascade, their calls, blocks and revoked sessions. */
   delete(id: string): Promise<boolean>;
+  /** The user with their session generation and the sessions revoked but not yet expired at `now`. */
+  sessionState(id: string, now: number): Promise<SessionState | undefined>;
+  /** The session generation of each of `ids` that still exists (a missing id: the user was deleted). */
+  sessionGenerations(ids: readonly string[]): Promise<Map<string, number>>;
+  /** Which of `sessionIds` were revoked. */
+  revokedAmong(sessionIds: readonly string[]): Promise<Set<string>>;
+  /**
+   * Ends one session (logging out) until `expiresAt`, when its token expires anyway; purges the revocations that
+   * expired before `now`. Idempotent.
+   */
+  revokeSession(userId: string, sessionId: string, expiresAt: number, now: number): Promise<void>;
+  /** Sets a new password hash and bumps the session generation in one write; the new generation, or undefined when the user is gone. */
+  changePassword(id: string, passwordHash: string): Promise<number | undefined>;
 }
 
 /** One page of the user list. */

@@ -1,5 +1,5 @@
 import { setBounded } from '../support/bounded-map.js';
-import type { PublicUser, UserStore } from '../store/types.js';
+import type { PublicUser, SessionState, UserStore } from '../store/types.js';
 
 /**
  * How a cached user is known to be stale. SQLite: another process (the operator CLI's `parley delete-user`)
@@ -9,13 +9,14 @@ import type { PublicUser, UserStore } from '../store/types.js';
 export type Freshness = { kind: 'foreign-commits'; count: () => number; checkEveryMs: number } | { kind: 'max-age'; maxAgeMs: number };
 
 /**
- * Every authenticated request and WebSocket upgrade looks its user up by id: users found are remembered (frozen,
- * shared by every request of that user), misses are not. Users never change, only come and go, so an entry is stale
- * only once its user is deleted: through `forget` here (at once), or elsewhere (within the freshness bound).
- * Bounded: past `maxEntries` the oldest entry goes.
+ * Every authenticated request and WebSocket upgrade looks its user up by id: users found are remembered with their
+ * session state (generation and revoked sessions; frozen, shared by every request of that user), misses are not.
+ * An entry is stale once its user is deleted, changes password or logs a session out: through `forget` here (at
+ * once, by the node that made the change), or elsewhere (within the freshness bound). Bounded: past `maxEntries`
+ * the oldest entry goes.
  */
 export class UserCache {
-  private readonly entries = new Map<string, { user: PublicUser; at: number }>();
+  private readonly entries = new Map<string, { state: SessionState; at: number }>();
   private nextCheck = 0;
   private commitsSeen = 0;
   private commitsPolled = 0;
@@ -28,6 +29,15 @@ export class UserCache {
 
   /** The cached user, when the cache may answer without the database. */
   peek(id: string, now = Date.now()): PublicUser | undefined {
+    return this.peekSession(id, now)?.user;
+  }
+
+  async findById(id: string, now = Date.now()): Promise<PublicUser | undefined> {
+    return (await this.session(id, now))?.user;
+  }
+
+  /** The cached session state of a user, when the cache may answer without the database. */
+  peekSession(id: string, now = Date.now()): SessionState | undefined {
     this.checkFreshness(now);
     const entry = this.entries.get(id);
     if (entry === undefined) return undefined;
@@ -35,24 +45,24 @@ export class UserCache {
       this.entries.delete(id);
       return undefined;
     }
-    return entry.user;
+    return entry.state;
   }
 
-  async findById(id: string, now = Date.now()): Promise<PublicUser | undefined> {
-    const cached = this.peek(id, now);
+  async session(id: string, now = Date.now()): Promise<SessionState | undefined> {
+    const cached = this.peekSession(id, now);
     if (cached !== undefined) return cached;
-    const found = await this.store.findById(id);
+    const found = await this.store.sessionState(id, now);
     if (found === undefined) return undefined;
-    const user = Object.freeze({ id: found.id, username: found.username });
-    setBounded(this.entries, id, { user, at: now }, this.maxEntries);
-    return user;
+    const state = Object.freeze({ user: Object.freeze({ ...found.user }), generation: found.generation, revoked: found.revoked });
+    setBounded(this.entries, id, { state, at: now }, this.maxEntries);
+    return state;
   }
 
   forget(id: string): void {
     this.entries.delete(id);
   }
 
-  /** Deletes a user (and, by cascade, their calls): refused at once by this cache, wherever it was cached. */
+  /** Deletes a user (and, by cascade, their calls): refused at once by this cache, elsewhere within the freshness bound. */
   async delete(id: string): Promise<boolean> {
     const deleted = await this.store.delete(id);
     this.entries.delete(id);

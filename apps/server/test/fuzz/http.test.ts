@@ -28,7 +28,9 @@ describe('HTTP fuzzing', () => {
     const prototypeBefore = Object.getOwnPropertyNames(Object.prototype).sort();
     const [user, other] = await Promise.all([createUser(server), createUser(server)]);
     const forged = badTokens(server.config.jwtSecret, user.id, other.id);
-    const routes = await discoverRoutes(server.baseUrl);
+    // Logging out would end the valid token's session within the first few requests and leave the rest of the run
+    // with nothing but 401s; it is fuzzed by the refusals of the other tokens through every other route's auth.
+    const routes = (await discoverRoutes(server.baseUrl)).filter((route) => route.path !== '/api/v1/auth/logout');
 
     const report = await runHttpFuzz({
       baseUrl: server.baseUrl,

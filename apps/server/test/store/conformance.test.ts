@@ -74,10 +74,39 @@ describe.each(backends)('$name store', (backend) => {
       const call = await ringing(alice, bob);
       expect(await store.users.delete(bob)).toBe(true);
       expect(await store.users.delete(bob)).toBe(false);
-      expect(await store.users.existingIds([alice, bob, carol])).toEqual(new Set([alice, carol]));
+      expect([...(await store.users.sessionGenerations([alice, bob, carol])).keys()].sort()).toEqual([alice, carol].sort());
       expect(await store.calls.findById(call.id)).toBeUndefined();
       // Alice is free again: the member rows went with the call.
       expect((await ring(alice, carol)).ok).toBe(true);
+    });
+  });
+
+  describe('sessions', () => {
+    it('start in generation 0 with nothing revoked; a password change sets the hash and bumps the generation', async () => {
+      expect(await store.users.sessionState(alice, T0)).toEqual({ user: { id: alice, username: 'alice' }, generation: 0, revoked: new Set() });
+      expect((await store.users.findByUsername('alice'))?.sessionGeneration).toBe(0);
+      expect(await store.users.changePassword(alice, 'new-hash')).toBe(1);
+      expect(await store.users.changePassword(alice, 'newer-hash')).toBe(2);
+      expect(await store.users.findByUsername('alice')).toMatchObject({ passwordHash: 'newer-hash', sessionGeneration: 2 });
+      expect((await store.users.sessionState(alice, T0))?.generation).toBe(2);
+      expect(await store.users.sessionGenerations([alice, bob])).toEqual(new Map([[alice, 2], [bob, 0]]));
+      expect(await store.users.changePassword('00000000-0000-4000-8000-000000000000', 'h')).toBeUndefined();
+      expect(await store.users.sessionState('00000000-0000-4000-8000-000000000000', T0)).toBeUndefined();
+    });
+
+    it('revoked ones count until they expire, are purged after, and go with their user', async () => {
+      await store.users.revokeSession(alice, 's1', T0 + 1000, T0);
+      await store.users.revokeSession(alice, 's1', T0 + 1000, T0);
+      await store.users.revokeSession(alice, 's2', T0 + 5000, T0);
+      await store.users.revokeSession(bob, 's3', T0 + 5000, T0);
+      expect((await store.users.sessionState(alice, T0))?.revoked).toEqual(new Set(['s1', 's2']));
+      expect((await store.users.sessionState(alice, T0 + 1000))?.revoked).toEqual(new Set(['s2']));
+      expect(await store.users.revokedAmong(['s1', 's3', 'never'])).toEqual(new Set(['s1', 's3']));
+      // A later revocation purges the expired ones.
+      await store.users.revokeSession(carol, 's4', T0 + 9000, T0 + 2000);
+      expect(await store.users.revokedAmong(['s1', 's2', 's3', 's4'])).toEqual(new Set(['s2', 's3', 's4']));
+      expect(await store.users.delete(bob)).toBe(true);
+      expect(await store.users.revokedAmong(['s3'])).toEqual(new Set());
     });
   });
 

@@ -1,5 +1,5 @@
-import type { CallHistoryQuery, CreateCallBody, LoginBody, RegisterBody, UserListQuery } from '@parley/protocol';
-import { request, requestNoContent } from './http';
+import type { CallHistoryQuery, ChangePasswordBody, CreateCallBody, DeleteAccountBody, LoginBody, RegisterBody, UserListQuery } from '@parley/protocol';
+import { request } from './http';
 
 export { ApiError, asApiError, configureAuth, type ClientErrorCode } from './http';
 
@@ -7,6 +7,10 @@ export { ApiError, asApiError, configureAuth, type ClientErrorCode } from './htt
 export const authApi = {
   register: (body: RegisterBody) => request('POST', '/auth/register', 'UserDto', { body, auth: false }),
   login: (body: LoginBody) => request('POST', '/auth/login', 'LoginResponse', { body, auth: false }),
+  /** Ends this session on the server: the token is refused from then on. */
+  logout: () => request('POST', '/auth/logout', 'NoContent'),
+  /** Ends every other session; the answer is a fresh token for this one. */
+  changePassword: (body: ChangePasswordBody) => request('POST', '/auth/password', 'LoginResponse', { body }),
 };
 
 export const usersApi = {
@@ -14,12 +18,13 @@ export const usersApi = {
   /** One page of the list (`GET /users` pages: a short page is the last). */
   list: (query: UserListQuery = {}, signal?: AbortSignal) =>
     request('GET', '/users', 'UserList', { query: { q: query.q, limit: query.limit, after: query.after }, signal }),
+  deleteMe: (body: DeleteAccountBody) => request('DELETE', '/users/me', 'NoContent', { body }),
 };
 
 export const blocksApi = {
   list: (signal?: AbortSignal) => request('GET', '/blocks', 'BlockList', { signal }),
-  block: (userId: string) => requestNoContent('PUT', `/users/${encodeURIComponent(userId)}/block`),
-  unblock: (userId: string) => requestNoContent('DELETE', `/users/${encodeURIComponent(userId)}/block`),
+  block: (userId: string) => request('PUT', `/users/${encodeURIComponent(userId)}/block`, 'NoContent'),
+  unblock: (userId: string) => request('DELETE', `/users/${encodeURIComponent(userId)}/block`, 'NoContent'),
 };
 
 export const callsApi = {

@@ -68,30 +68,17 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
-export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
-
 /**
  * One JSON request to the API. The answer is checked against the schema of the body `answer` names (errors against
  * the error body), as WebSocket frames are: what the server promised is parsed, not cast, so a malformed answer
  * becomes an `ApiError` (`INVALID_RESPONSE`) here rather than a crash somewhere in the UI.
  */
-export async function request<N extends RestAnswerName>(method: Method, path: string, answer: N, options: RequestOptions = {}): Promise<RestAnswer<N>> {
-  const { response, text, check, where } = await send(method, path, options);
-  const body = parseJson(text);
-  if (!body.ok) throw new ApiError(response.status, 'INVALID_RESPONSE', `${where} answered ${response.status} with a body that is not JSON`);
-  const checked = check(answer, body.value);
-  if (!checked.ok) throw new ApiError(response.status, 'INVALID_RESPONSE', `${where} answered ${response.status} with ${checked.error}`);
-  return checked.value;
-}
-
-/** A request whose success is `204 No Content` (blocking someone): errors as {@link request}'s. */
-export async function requestNoContent(method: Method, path: string, options: RequestOptions = {}): Promise<void> {
-  const { response, where } = await send(method, path, options);
-  if (response.status !== 204) throw new ApiError(response.status, 'INVALID_RESPONSE', `${where} answered ${response.status}, not 204`);
-}
-
-/** Sends the request; a failed answer becomes an `ApiError` here, a successful one is returned to be read. */
-async function send(method: Method, path: string, options: RequestOptions): Promise<{ response: Response; text: string; check: typeof checkRestAnswer; where: string }> {
+export async function request<N extends RestAnswerName>(
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  answer: N,
+  options: RequestOptions = {},
+): Promise<RestAnswer<N>> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const token = options.auth === false ? null : hooks.token();
   if (token) headers['authorization'] = `Bearer ${token}`;
@@ -122,14 +109,19 @@ async function send(method: Method, path: string, options: RequestOptions): Prom
 
   const where = `${method} ${path}`;
   const check = await loadChecker();
+  // A 204 has no body: it is read as null (the `NoContent` answer).
+  const body = response.status === 204 ? { ok: true as const, value: null } : parseJson(text);
   if (!response.ok) {
-    if (response.status === 401 && token) hooks.onUnauthorized();
-    const body = parseJson(text);
     const error = body.ok ? check('ErrorBody', body.value) : null;
+    // A wrong password re-entered (password change, account deletion) is about the password, not the session.
+    if (response.status === 401 && token && !(error?.ok && error.value.error.code === 'INVALID_CREDENTIALS')) hooks.onUnauthorized();
     if (error?.ok) throw new ApiError(response.status, error.value.error.code, error.value.error.message, error.value.error.callId);
     // No error body of ours: a proxy or gateway answered. A 5xx is still the server side's failure.
     const code = response.status >= 500 ? 'INTERNAL_ERROR' : 'INVALID_RESPONSE';
     throw new ApiError(response.status, code, `${where} answered HTTP ${response.status} without an error body`);
   }
-  return { response, text, check, where };
+  if (!body.ok) throw new ApiError(response.status, 'INVALID_RESPONSE', `${where} answered ${response.status} with a body that is not JSON`);
+  const checked = check(answer, body.value);
+  if (!checked.ok) throw new ApiError(response.status, 'INVALID_RESPONSE', `${where} answered ${response.status} with ${checked.error}`);
+  return checked.value;
 }

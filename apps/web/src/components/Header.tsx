@@ -5,13 +5,14 @@ import { Avatar } from './Avatar';
 import { Icon } from './Icon';
 import { LanguageSwitch } from './LanguageSwitch';
 
-export type Tab = 'people' | 'history' | 'blocked';
+export type Tab = 'people' | 'history' | 'blocked' | 'account';
 
-/** The tabs in order, with their visible text; their accessible names are `a11y.people` / `a11y.history` / `a11y.blocked`. */
+/** The tabs in order, with their visible text; their accessible names are `a11y.people` / `a11y.history` / `a11y.blocked` / `a11y.account`. */
 const TABS: readonly { tab: Tab; text: MessageKey }[] = [
   { tab: 'people', text: 'nav.contacts' },
   { tab: 'history', text: 'nav.history' },
   { tab: 'blocked', text: 'nav.blocked' },
+  { tab: 'account', text: 'nav.account' },
 ];
 
 export function Header({ tab, onTab }: { tab: Tab; onTab: (tab: Tab) => void }) {

@@ -1,4 +1,5 @@
-import { useId, useRef, useState, type ComponentPropsWithoutRef, type FormEvent, type RefObject } from 'react';
+import { useId, useRef, useState, type FormEvent, type RefObject } from 'react';
+import { Field } from '../components/Field';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { useT, type MessageKey } from '../i18n';
 import { useA11y } from '../i18n/a11y';
@@ -32,27 +33,6 @@ async function validateNew(username: string, password: string): Promise<{ field:
 /** A server refusal that is about one field. */
 function fieldOf(error: unknown): FieldName | null {
   return error instanceof ApiError && error.code === 'USERNAME_TAKEN' ? 'username' : null;
-}
-
-/** A labelled input whose hint turns into the error message when the field is the problem. */
-function Field({
-  label,
-  hint,
-  error,
-  inputRef,
-  ...input
-}: { label: string; hint: string; error: string | null; inputRef: RefObject<HTMLInputElement | null> } & ComponentPropsWithoutRef<'input'>) {
-  const id = useId();
-  const hintId = useId();
-  return (
-    <div className={`field ${error ? 'field-invalid' : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      <input ref={inputRef} id={id} aria-invalid={error ? true : undefined} aria-describedby={hintId} {...input} />
-      <small id={hintId} className={error ? 'field-message' : 'muted'} role={error ? 'alert' : undefined}>
-        {error ?? hint}
-      </small>
-    </div>
-  );
 }
 
 export function AuthScreen() {

@@ -7,6 +7,7 @@ import { IncomingCallDialog } from '../components/IncomingCallDialog';
 import { startCallController } from '../rtc/callController';
 import { bindSignalingToSession } from '../signaling/session';
 import { useCallStore } from '../stores/call';
+import { AccountScreen } from './AccountScreen';
 import { BlockedScreen } from './BlockedScreen';
 import { HistoryScreen } from './HistoryScreen';
 import { InCallScreen } from './InCallScreen';
@@ -18,11 +19,13 @@ import { UsersScreen } from './UsersScreen';
 bindSignalingToSession();
 startCallController();
 
-const TAB_PATHS: Record<Tab, string> = { people: '/', history: '/history', blocked: '/blocked' };
+const TAB_PATHS: Record<Tab, string> = { people: '/', history: '/history', blocked: '/blocked', account: '/account' };
 
 function tabFromPath(): Tab {
-  if (location.pathname.startsWith('/history')) return 'history';
-  return location.pathname.startsWith('/blocked') ? 'blocked' : 'people';
+  const path = location.pathname;
+  if (path.startsWith('/history')) return 'history';
+  if (path.startsWith('/blocked')) return 'blocked';
+  return path.startsWith('/account') ? 'account' : 'people';
 }
 
 function TabScreen({ tab }: { tab: Tab }) {
@@ -33,6 +36,8 @@ function TabScreen({ tab }: { tab: Tab }) {
       return <HistoryScreen />;
     case 'blocked':
       return <BlockedScreen />;
+    case 'account':
+      return <AccountScreen />;
     default:
       return assertNever(tab);
   }

@@ -106,9 +106,29 @@ export async function register(username: string, password: string): Promise<void
   await login(username, password);
 }
 
+/** The password changed: this session goes on with the fresh token the server handed out (every other one ended). */
+export async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
+  const { accessToken, expiresAt } = await authApi.changePassword({ currentPassword, newPassword });
+  const s = useSessionStore.getState();
+  if (s.status !== 'authenticated') return;
+  writeStored({ token: accessToken, expiresAt });
+  useSessionStore.setState({ ...s, token: accessToken, expiresAt });
+  armExpiry(expiresAt);
+}
+
+/** Deletes the account (the server ends the live call and every session), then forgets the session here. */
+export async function deleteAccount(password: string): Promise<void> {
+  await usersApi.deleteMe({ password });
+  await logout({ ended: true });
+}
+
 let loggingOut = false;
 
-export async function logout(options: { expired?: boolean } = {}): Promise<void> {
+/**
+ * Leaves the session: hangs up first, then ends it on the server (its token is refused from then on, everywhere)
+ * unless it already ended there (`expired`: refused or timed out; `ended`: the account was deleted), then forgets it.
+ */
+export async function logout(options: { expired?: boolean; ended?: boolean } = {}): Promise<void> {
   if (useSessionStore.getState().status !== 'authenticated' || loggingOut) return;
   loggingOut = true;
   try {
@@ -120,6 +140,10 @@ export async function logout(options: { expired?: boolean } = {}): Promise<void>
           console.warn('[session] logout listener failed', error);
         }
       }
+    }
+    if (!options.expired && !options.ended) {
+      // Best effort: offline, the token is still forgotten here and expires on its own.
+      await authApi.logout().catch((error: unknown) => console.warn('[session] the server did not end the session', error));
     }
     clearTimeout(expiryTimer);
     writeStored(null);

@@ -89,6 +89,27 @@ describe('request', () => {
     expect(await failure(authApi.login({ username: 'alice', password: 'nope' }))).toMatchObject({ code: 'INVALID_CREDENTIALS' });
     expect(unauthorized).toHaveBeenCalledTimes(1);
   });
+
+  it('does not end the session when a re-entered password is wrong (401 INVALID_CREDENTIALS), only when the token is refused', async () => {
+    const unauthorized = vi.fn();
+    configureAuth({ token: () => 'the.token', onUnauthorized: unauthorized });
+    network(() => json(401, { error: { code: 'INVALID_CREDENTIALS', message: 'The password is wrong' } }));
+    expect(await failure(authApi.changePassword({ currentPassword: 'wrong-password', newPassword: 'a-new-password-123' }))).toMatchObject({ status: 401, code: 'INVALID_CREDENTIALS' });
+    expect(await failure(usersApi.deleteMe({ password: 'wrong-password' }))).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    expect(unauthorized).not.toHaveBeenCalled();
+    network(() => json(401, { error: { code: 'UNAUTHORIZED', message: 'A valid access token is required' } }));
+    await failure(authApi.logout());
+    expect(unauthorized).toHaveBeenCalledTimes(1);
+  });
+
+  it('reads a 204 as the NoContent answer: logout and account deletion', async () => {
+    const sent = network(() => new Response(null, { status: 204 }));
+    await expect(authApi.logout()).resolves.toBeNull();
+    await expect(usersApi.deleteMe({ password: 'my-long-password' })).resolves.toBeNull();
+    expect(sent.map((s) => `${s.init.method} ${s.url}`)).toEqual(['POST /api/v1/auth/logout', 'DELETE /api/v1/users/me']);
+    expect((sent[0]!.init.headers as Record<string, string>)['authorization']).toBe('Bearer the.token');
+    expect(sent[1]!.init.body).toBe(JSON.stringify({ password: 'my-long-password' }));
+  });
 });
 
 describe('the endpoints', () => {

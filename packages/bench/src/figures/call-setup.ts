@@ -9,6 +9,7 @@
  * SPA's per-phase timeline (`parleyDebug.timeline()`) on both sides. Their baseline is the in-page call above,
  * each in a brand-new context too.
  */
+import type { CallRole } from '@parley/protocol';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { existsSync } from 'node:fs';
 import { installBench } from '../browser/call-page.js';
@@ -117,7 +118,7 @@ export async function callSetupFigure(sizes: Sizes): Promise<FigureResult> {
 }
 
 /** Median ms after the callee's Accept of each phase on one side, as `offer 120 · answer 180 · …`. */
-function phaseLine(calls: SpaCall[], side: 'caller' | 'callee'): string {
+function phaseLine(calls: SpaCall[], side: CallRole): string {
   const parts: string[] = [];
   for (const phase of PHASES) {
     const values = calls.map((c) => c[side][phase]).filter((v): v is number => v !== undefined);

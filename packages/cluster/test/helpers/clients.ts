@@ -21,8 +21,13 @@ export interface User {
 
 let counter = 0;
 
-export async function api<T = any>(at: Endpoint, method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<{ status: number; body: T }> {
-  const headers: Record<string, string> = {};
+export async function api<T = any>(
+  at: Endpoint,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: T }> {
+  const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(`${at.apiUrl}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
@@ -79,6 +84,16 @@ export class Client {
     });
     await client.next('hello');
     return client;
+  }
+
+  /** Opens a socket and waits for `hello` or for the server to close it before then (a refusal). */
+  static async attempt(at: Endpoint, user: User): Promise<{ ok: true; client: Client } | { ok: false; code: number }> {
+    const client = new Client(new WebSocket(at.wsUrl, ['bearer', user.token]));
+    const refused = client.closed.then(({ code }) => ({ ok: false as const, code }));
+    const greeted = client.next('hello', undefined, 30_000).then(() => ({ ok: true as const, client }));
+    // Refused: the wait for `hello` times out later, to no one.
+    greeted.catch(() => undefined);
+    return Promise.race([greeted, refused]);
   }
 
   /** The node part of this connection's id. */

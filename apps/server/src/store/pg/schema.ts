@@ -17,8 +17,21 @@ export const users = pgTable(
     usernameKey: text('username_key').notNull(),
     passwordHash: text('password_hash').notNull(),
     createdAt: ms('created_at').notNull(),
+    sessionGeneration: integer('session_generation').notNull().default(0),
   },
   (t) => [uniqueIndex('users_username_key_unique').on(t.usernameKey)],
+);
+
+export const revokedSessions = pgTable(
+  'revoked_sessions',
+  {
+    sessionId: text('session_id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: ms('expires_at').notNull(),
+  },
+  (t) => [index('revoked_sessions_user_idx').on(t.userId), index('revoked_sessions_expires_idx').on(t.expiresAt)],
 );
 
 export const calls = pgTable(

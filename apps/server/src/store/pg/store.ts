@@ -16,6 +16,7 @@ import type {
   NewCall,
   NodeStore,
   PublicUser,
+  SessionState,
   Store,
   UnansweredCount,
   UserPage,
@@ -24,7 +25,7 @@ import type {
 } from '../types.js';
 import { userPageFilter } from '../users-shared.js';
 import { expectedPgMigrations, openPg, type PgDb, type PgHandle } from './client.js';
-import { blocks, callMembers, calls, nodes, users } from './schema.js';
+import { blocks, callMembers, calls, nodes, revokedSessions, users } from './schema.js';
 
 const isLive = sql`${calls.status} in ('created', 'active')`;
 const bumped = sql`${calls.version} + 1`;
@@ -72,13 +73,51 @@ class PgUsers implements UserStore {
     return row;
   }
 
-  async existingIds(ids: readonly string[]): Promise<Set<string>> {
-    const found = new Set<string>();
+  async sessionState(id: string, now: number): Promise<SessionState | undefined> {
+    // One round trip: the user row with its unexpired revocations folded into an array.
+    const [row] = await this.db
+      .select({
+        id: users.id,
+        username: users.username,
+        generation: users.sessionGeneration,
+        revoked: sql<string[]>`array(select ${revokedSessions.sessionId} from ${revokedSessions} where ${revokedSessions.userId} = ${users.id} and ${revokedSessions.expiresAt} > ${now})`,
+      })
+      .from(users)
+      .where(eq(users.id, id));
+    if (row === undefined) return undefined;
+    return { user: { id: row.id, username: row.username }, generation: row.generation, revoked: new Set(row.revoked) };
+  }
+
+  async sessionGenerations(ids: readonly string[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
     for (const chunk of chunks(ids)) {
-      const rows = await this.db.select({ id: users.id }).from(users).where(inArray(users.id, chunk));
+      const rows = await this.db.select({ id: users.id, generation: users.sessionGeneration }).from(users).where(inArray(users.id, chunk));
+      for (const row of rows) found.set(row.id, row.generation);
+    }
+    return found;
+  }
+
+  async revokedAmong(sessionIds: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const chunk of chunks(sessionIds)) {
+      const rows = await this.db.select({ id: revokedSessions.sessionId }).from(revokedSessions).where(inArray(revokedSessions.sessionId, chunk));
       for (const row of rows) found.add(row.id);
     }
     return found;
+  }
+
+  async revokeSession(userId: string, sessionId: string, expiresAt: number, now: number): Promise<void> {
+    await this.db.delete(revokedSessions).where(lte(revokedSessions.expiresAt, now));
+    await this.db.insert(revokedSessions).values({ sessionId, userId, expiresAt }).onConflictDoNothing();
+  }
+
+  async changePassword(id: string, passwordHash: string): Promise<number | undefined> {
+    const [row] = await this.db
+      .update(users)
+      .set({ passwordHash, sessionGeneration: sql`${users.sessionGeneration} + 1` })
+      .where(eq(users.id, id))
+      .returning({ generation: users.sessionGeneration });
+    return row?.generation;
   }
 
   async list(exceptId: string, page: UserPage): Promise<PublicUser[]> {

@@ -15,8 +15,29 @@ export const users = sqliteTable(
     usernameKey: text('username_key').notNull(),
     passwordHash: text('password_hash').notNull(),
     createdAt: integer('created_at').notNull(),
+    /**
+     * Every access token names the generation it was issued in; a token of an older one is refused. A password
+     * change bumps it, ending every session of the user at once (ASVS V3.3.3).
+     */
+    sessionGeneration: integer('session_generation').notNull().default(0),
   },
   (t) => [uniqueIndex('users_username_key_unique').on(t.usernameKey)],
+);
+
+/**
+ * Sessions ended by logging out (a token's `jti`), kept until the token would have expired anyway; expired rows
+ * are purged as new ones arrive.
+ */
+export const revokedSessions = sqliteTable(
+  'revoked_sessions',
+  {
+    sessionId: text('session_id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('revoked_sessions_user_idx').on(t.userId), index('revoked_sessions_expires_idx').on(t.expiresAt)],
 );
 
 export const calls = sqliteTable(

@@ -1,5 +1,5 @@
 import type { CallRole, CallStatus, EndReason } from '@parley/protocol';
-import { and, asc, count, desc, eq, gte, inArray, isNull, like, lt, lte, min, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, isNull, like, lt, lte, min, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { randomUUID } from 'node:crypto';
 import type {
@@ -15,6 +15,7 @@ import type {
   NewCall,
   NodeStore,
   PublicUser,
+  SessionState,
   Store,
   UnansweredCount,
   UserPage,
@@ -24,7 +25,7 @@ import type {
 import { chunks, groupBlocked, nodeConnPattern, pickBlocking } from '../calls-shared.js';
 import { userPageFilter } from '../users-shared.js';
 import { isDatabaseReady, openDatabase, type Db, type DbHandle } from './client.js';
-import { blocks, callMembers, calls, nodes, users } from './schema.js';
+import { blocks, callMembers, calls, nodes, revokedSessions, users } from './schema.js';
 
 const p = sql.placeholder;
 
@@ -103,6 +104,28 @@ function prepare(db: Db) {
     user: {
       byId: db.select({ id: users.id, username: users.username }).from(users).where(eq(users.id, p('id'))).prepare(),
       byKey: db.select().from(users).where(eq(users.usernameKey, p('key'))).prepare(),
+      session: db
+        .select({ id: users.id, username: users.username, generation: users.sessionGeneration })
+        .from(users)
+        .where(eq(users.id, p('id')))
+        .prepare(),
+      revokedOf: db
+        .select({ sessionId: revokedSessions.sessionId })
+        .from(revokedSessions)
+        .where(and(eq(revokedSessions.userId, p('id')), gt(revokedSessions.expiresAt, p('now'))))
+        .prepare(),
+      revoke: db
+        .insert(revokedSessions)
+        .values({ sessionId: p('sessionId'), userId: p('userId'), expiresAt: p('expiresAt') })
+        .onConflictDoNothing()
+        .prepare(),
+      purgeRevoked: db.delete(revokedSessions).where(lte(revokedSessions.expiresAt, p('now'))).prepare(),
+      changePassword: db
+        .update(users)
+        .set({ passwordHash: sql`${p('hash')}`, sessionGeneration: sql`${users.sessionGeneration} + 1` })
+        .where(eq(users.id, p('id')))
+        .returning({ generation: users.sessionGeneration })
+        .prepare(),
     },
     insertCall: db.insert(calls).values({
       id: p('id'),
@@ -258,12 +281,40 @@ class SqliteUsers implements UserStore {
     return this.q.user.byId.get({ id });
   }
 
-  async existingIds(ids: readonly string[]): Promise<Set<string>> {
-    const found = new Set<string>();
+  async sessionState(id: string, now: number): Promise<SessionState | undefined> {
+    const row = this.q.user.session.get({ id });
+    if (row === undefined) return undefined;
+    const revoked = new Set(this.q.user.revokedOf.all({ id, now }).map((r) => r.sessionId));
+    return { user: { id: row.id, username: row.username }, generation: row.generation, revoked };
+  }
+
+  async sessionGenerations(ids: readonly string[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
     for (const chunk of chunks(ids)) {
-      for (const row of this.db.select({ id: users.id }).from(users).where(inArray(users.id, chunk)).all()) found.add(row.id);
+      const rows = this.db.select({ id: users.id, generation: users.sessionGeneration }).from(users).where(inArray(users.id, chunk)).all();
+      for (const row of rows) found.set(row.id, row.generation);
     }
     return found;
+  }
+
+  async revokedAmong(sessionIds: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const chunk of chunks(sessionIds)) {
+      const rows = this.db.select({ id: revokedSessions.sessionId }).from(revokedSessions).where(inArray(revokedSessions.sessionId, chunk)).all();
+      for (const row of rows) found.add(row.id);
+    }
+    return found;
+  }
+
+  async revokeSession(userId: string, sessionId: string, expiresAt: number, now: number): Promise<void> {
+    this.db.transaction(() => {
+      this.q.user.purgeRevoked.run({ now });
+      this.q.user.revoke.run({ sessionId, userId, expiresAt });
+    });
+  }
+
+  async changePassword(id: string, passwordHash: string): Promise<number | undefined> {
+    return this.q.user.changePassword.get({ id, hash: passwordHash })?.generation;
   }
 
   async list(exceptId: string, page: UserPage): Promise<PublicUser[]> {
