@@ -109,6 +109,8 @@ export function parleyServer(options: ParleyServerOptions): WebServer {
       CALL_RING_TIMEOUT_MS: String(RING_TIMEOUT_MS),
       CALL_RECONNECT_GRACE_MS: String(RECONNECT_GRACE_MS),
       AUTH_RATE_LIMIT_PER_MINUTE: '10000',
+      // Tests seed history with dozens of cancelled calls of one pair; blocking.spec and the server tests cover the limit.
+      RINGS_PER_PAIR: '10000',
       LOG_LEVEL: 'warn',
       ...options.env,
     },

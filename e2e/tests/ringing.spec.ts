@@ -74,14 +74,14 @@ test.describe('a call that is not answered', () => {
     await expect(row).toHaveAttribute('data-direction', 'incoming');
   });
 
-  test('calling someone who is already in a call says they are busy', async ({ newUser, open }) => {
+  test('calling someone who is already in a call says they are unavailable', async ({ newUser, open }) => {
     const alice = await open(await newUser('alice'));
     const bob = await open(await newUser('bob'));
     const carol = await open(await newUser('carol'));
     await connectCall(alice, bob);
 
     await carol.page.getByRole('button', { name: `Call ${bob.user.username}` }).click();
-    await expect(endedNotice(carol.page)).toContainText(`${bob.user.username} is busy in another call.`);
+    await expect(endedNotice(carol.page)).toContainText(`${bob.user.username} is unavailable right now.`);
     // Bob is not disturbed.
     await expect(incomingDialog(bob.page)).toBeHidden();
     await expect(bob.page.getByTestId('in-call')).toHaveAttribute('data-phase', 'connected');

@@ -35,6 +35,7 @@ import { asyncApiRoutes, signalingTagDescription } from './routes/asyncapi.js';
 import { openApiOptions } from './http/openapi.js';
 import { accountRoutes } from './routes/account.js';
 import { authRoutes } from './routes/auth.js';
+import { blockRoutes } from './routes/blocks.js';
 import { callRoutes } from './routes/calls.js';
 import { healthRoutes } from './routes/health.js';
 import { rtcRoutes } from './routes/rtc.js';
@@ -47,6 +48,7 @@ import { socketErrorHandler } from './signaling/socket-errors.js';
 import { openStore, type Store } from './store/index.js';
 import { SqliteStore } from './store/sqlite/store.js';
 import type { UserStore } from './store/types.js';
+import { BlockService } from './users/blocks.js';
 import { UserCache } from './users/cache.js';
 
 export interface AppServices {
@@ -56,6 +58,7 @@ export interface AppServices {
   /** Users by id for authentication, cached (see `users/cache.ts`). */
   userCache: UserCache;
   calls: CallService;
+  blocks: BlockService;
   hub: SignalingHub;
   directory: Directory;
   presence: Presence;
@@ -130,8 +133,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     { maxConnectionsPerUser: config.rateLimits.wsMaxConnectionsPerUser, maxBufferedBytes: config.wsMaxBufferedBytes },
     metrics,
   );
-  const feed = new PresenceFeed(hub, config.presenceBatchMs);
-  const timings = { ringTimeoutMs: config.callRingTimeoutMs, reconnectGraceMs: config.callReconnectGraceMs };
+  const feed = new PresenceFeed(
+    hub,
+    config.presenceBatchMs,
+    (userIds) => store.blocks.blockedBy(userIds),
+    (error) => app.log.error({ err: error }, 'a presence batch was dropped: the blocks could not be read'),
+  );
+  const timings = {
+    ringTimeoutMs: config.callRingTimeoutMs,
+    reconnectGraceMs: config.callReconnectGraceMs,
+    pairRingLimit: { max: config.rateLimits.ringsPerPair, windowMs: config.rateLimits.ringWindowMs },
+  };
   const cluster =
     config.cluster === null
       ? null
@@ -163,8 +175,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           redisOrLocal('login_throttle'),
           app.log,
         );
+  const blocks = new BlockService(store, userCache, router);
   const sessions = new Sessions(store.users, userCache, hub, calls, cluster?.bus ?? null);
-  app.decorate('parley', { config, store, users: store.users, userCache, calls, hub, directory, presence, identity, cluster, hasher, loginThrottle, sessions, metrics });
+  app.decorate('parley', { config, store, users: store.users, userCache, calls, blocks, hub, directory, presence, identity, cluster, hasher, loginThrottle, sessions, metrics });
 
   app.addHook('preClose', async () => {
     if (cluster === null) {
@@ -218,6 +231,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await api.register(authRoutes);
       await api.register(accountRoutes);
       await api.register(userRoutes);
+      await api.register(blockRoutes);
       await api.register(callRoutes);
       await api.register(rtcRoutes);
     },

@@ -51,6 +51,14 @@ export interface Config {
     loginFailuresPerUsername: number;
     loginFailureWindowMs: number;
     callsPerMinutePerUser: number;
+    /**
+     * Unanswered calls (missed, declined, cancelled) one caller may place to one callee within `ringWindowMs`;
+     * past it the pair gets 429 while everyone else still gets through.
+     */
+    ringsPerPair: number;
+    ringWindowMs: number;
+    /** `GET /users` pages per user per minute. */
+    userListPerMinutePerUser: number;
     wsMessageBurst: number;
     wsMessagesPerSecond: number;
     wsMaxConnectionsPerUser: number;
@@ -257,6 +265,9 @@ export function loadConfig(env: Env = process.env): Config {
       loginFailuresPerUsername: int(env, 'LOGIN_FAILURES_PER_USERNAME', 10, 1, 1_000_000),
       loginFailureWindowMs: int(env, 'LOGIN_FAILURE_WINDOW_MS', 15 * 60_000, 1_000, 86_400_000),
       callsPerMinutePerUser: int(env, 'CALLS_RATE_LIMIT_PER_MINUTE', 60, 1, 1_000_000),
+      ringsPerPair: int(env, 'RINGS_PER_PAIR', 3, 1, 1_000_000),
+      ringWindowMs: int(env, 'RINGS_PER_PAIR_WINDOW_MS', 10 * 60_000, 1_000, 86_400_000),
+      userListPerMinutePerUser: int(env, 'USERS_RATE_LIMIT_PER_MINUTE', 60, 1, 1_000_000),
       wsMessageBurst: int(env, 'WS_MESSAGE_BURST', 200, 1, 1_000_000),
       wsMessagesPerSecond: int(env, 'WS_MESSAGES_PER_SECOND', 50, 1, 1_000_000),
       wsMaxConnectionsPerUser: int(env, 'WS_MAX_CONNECTIONS_PER_USER', 10, 1, 100_000),

@@ -15,6 +15,7 @@ export const RAISED_LIMITS = {
   AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
   LOGIN_FAILURES_PER_USERNAME: '1000000',
   CALLS_RATE_LIMIT_PER_MINUTE: '1000000',
+  RINGS_PER_PAIR: '1000000',
   WS_MESSAGE_BURST: '1000000',
   WS_MESSAGES_PER_SECOND: '1000000',
   // Every load client connects from 127.0.0.1: thousands of sockets from one address.

@@ -14,6 +14,9 @@ export const LIMITS = {
   historyDefaultLimit: 20,
   historyMaxLimit: 100,
   userSearchMaxLength: 32,
+  /** Default and largest page size of `GET /users`. */
+  userListDefaultLimit: 50,
+  userListMaxLimit: 100,
 } as const;
 
 /** Allowed characters of a username, as a JSON-schema pattern. */

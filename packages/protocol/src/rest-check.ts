@@ -1,6 +1,6 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { checker, firstError, type Checker } from './check.js';
-import { CallDto, CallHistory, CreateCallResponse, EndCallResponse, ErrorBody, LoginResponse, RtcConfig, UserDto, UserList } from './rest.js';
+import { BlockList, CallDto, CallHistory, CreateCallResponse, EndCallResponse, ErrorBody, LoginResponse, RtcConfig, UserDto, UserList } from './rest.js';
 
 /**
  * Every body a REST answer can have, by name: the success bodies of the routes and the error body. A client names
@@ -12,6 +12,7 @@ export const REST_ANSWERS = {
   UserDto,
   LoginResponse,
   UserList,
+  BlockList,
   CreateCallResponse,
   CallDto,
   EndCallResponse,

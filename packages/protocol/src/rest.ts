@@ -77,11 +77,30 @@ export type UserListItem = Static<typeof UserListItem>;
 export const UserList = Type.Array(UserListItem);
 export type UserList = Static<typeof UserList>;
 
+/**
+ * One page of the user list. Without `limit` a page holds {@link LIMITS.userListDefaultLimit} users. The answer
+ * stays a plain array (the seed's shape); when more follow, a `Link: <…>; rel="next"` header names the next page,
+ * whose `after` is the username of the last user of this one.
+ */
 export const UserListQuery = Type.Object({
   /** Case-insensitive username prefix. */
   q: Type.Optional(Type.String({ maxLength: LIMITS.userSearchMaxLength })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.userListMaxLimit })),
+  /** Only users whose name sorts after this one (case-insensitive): the last username of the previous page. */
+  after: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.usernameMaxLength })),
 });
 export type UserListQuery = Static<typeof UserListQuery>;
+
+/** A user named in the path (`/users/:id/block`). Any string: a malformed id names no user (404). */
+export const UserIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+export type UserIdParams = Static<typeof UserIdParams>;
+
+/** Someone you blocked: their calls to you are refused as if you were busy, and they see you offline. */
+export const BlockedUserDto = Type.Object({ id: Uuid, username: Type.String(), blockedAt: Timestamp });
+export type BlockedUserDto = Static<typeof BlockedUserDto>;
+
+export const BlockList = Type.Array(BlockedUserDto);
+export type BlockList = Static<typeof BlockList>;
 
 // ---------- calls ----------
 

@@ -8,6 +8,7 @@ const good: { [N in RestAnswerName]: unknown } = {
   UserDto: { id, username: 'alice' },
   LoginResponse: { accessToken: 'a.b.c', expiresAt: at },
   UserList: [{ id, username: 'bob', online: true }],
+  BlockList: [{ id, username: 'mallory', blockedAt: at }],
   CreateCallResponse: { callId: id, status: 'created', callee: { id, username: 'bob' }, ringExpiresAt: at, ringing: true },
   CallDto: { callId: id, status: 'ended', callerId: id, calleeId: id, createdAt: at, endedAt: at, endReason: 'missed' },
   EndCallResponse: { status: 'ended', endReason: 'hangup' },

@@ -32,6 +32,20 @@ export async function api<T = unknown>(apiUrl: string, method: string, path: str
   return { status: res.status, body: body as T };
 }
 
+/** Every username `GET /users` lists to `token`, page after page (the API answers at most 100 a page). */
+export async function listAllUsernames(apiUrl: string, token: string): Promise<Set<string>> {
+  const names = new Set<string>();
+  for (let after = ''; ; ) {
+    const query = new URLSearchParams({ limit: '100', ...(after ? { after } : {}) });
+    const page = await api<{ username: string }[]>(apiUrl, 'GET', `/users?${query.toString()}`, { token });
+    if (page.status !== 200) throw new ApiError(page.status, page.body, 'listing users');
+    for (const user of page.body) names.add(user.username);
+    const last = page.body.at(-1);
+    if (page.body.length < 100 || last === undefined) return names;
+    after = last.username;
+  }
+}
+
 export async function register(apiUrl: string, username: string, password: string): Promise<string> {
   const res = await api<{ id: string }>(apiUrl, 'POST', '/auth/register', { body: { username, password } });
   if (res.status !== 201) throw new ApiError(res.status, res.body, `register ${username}`);

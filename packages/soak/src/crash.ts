@@ -1,4 +1,4 @@
-import { api, mapLimit, register, sleep } from './api.js';
+import { listAllUsernames, mapLimit, register, sleep } from './api.js';
 import { PairEngine, type RelayStats } from './pairs.js';
 import { LOAD_ENV, ServerProcess } from './server-process.js';
 
@@ -91,8 +91,7 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
 
     // Every acknowledged registration survived: the user list (one query) must contain each name.
     const viewer = engine.pairs[0]!.caller.account;
-    const listed = await api<{ username: string }[]>(second.apiUrl, 'GET', '/users', { token: viewer.token });
-    const names = new Set(listed.body.map((u) => u.username));
+    const names = await listAllUsernames(second.apiUrl, viewer.token);
     const missing = acknowledged.filter((u) => !names.has(u));
     if (missing.length > 0) failures.push(`${missing.length} acknowledged registrations missing after restart, e.g. ${missing.slice(0, 5).join(', ')}`);
     if (acknowledged.length === 0) failures.push('no registration was acknowledged before the kill: nothing was tested');

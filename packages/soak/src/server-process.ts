@@ -13,6 +13,7 @@ export const LOAD_ENV: Readonly<Record<string, string>> = {
   AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
   LOGIN_FAILURES_PER_USERNAME: '1000000',
   CALLS_RATE_LIMIT_PER_MINUTE: '1000000',
+  RINGS_PER_PAIR: '1000000',
   WS_MESSAGE_BURST: '100000',
   WS_MESSAGES_PER_SECOND: '100000',
   // Every load client connects from 127.0.0.1: a thousand sockets from one address.

@@ -1,6 +1,6 @@
 import { CLOSE_CODES } from '@parley/protocol';
 import http from 'node:http';
-import { api, mapLimit, sleep } from './api.js';
+import { listAllUsernames, mapLimit, sleep } from './api.js';
 import { PairEngine } from './pairs.js';
 import { LOAD_ENV, ServerProcess } from './server-process.js';
 
@@ -121,8 +121,7 @@ export async function runShutdown(options: ShutdownOptions): Promise<ShutdownRep
     // Nothing committed is lost: the registrations answered 201 and the calls are in the database.
     second = await first.restart();
     const viewer = engine.pairs[0]!.caller.account;
-    const listed = await api<{ username: string }[]>(second.apiUrl, 'GET', '/users', { token: viewer.token });
-    const names = new Set(listed.body.map((u) => u.username));
+    const names = await listAllUsernames(second.apiUrl, viewer.token);
     const committed = outcomes.map((o, i) => (o.status === 201 ? `inflight_${i}` : '')).filter(Boolean);
     const missing = committed.filter((u) => !names.has(u)).length + engine.sides.filter((s) => !names.has(s.account.username) && s !== engine.pairs[0]!.caller).length;
     if (missing > 0) failures.push(`${missing} committed users missing after restart`);

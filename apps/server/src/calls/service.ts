@@ -12,6 +12,8 @@ import { endEventFor, transition, type CallEvent } from './machine.js';
 export interface CallTimings {
   ringTimeoutMs: number;
   reconnectGraceMs: number;
+  /** At most `max` unanswered calls from one caller to one callee within `windowMs` (see {@link CallService.create}). */
+  pairRingLimit: { max: number; windowMs: number };
 }
 
 /** How a node tells the others that a call changed (cluster mode); absent in one process. */
@@ -20,6 +22,9 @@ export interface CallReplication {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The answer for a callee in another call, and for one who blocked the caller: the two must not differ. */
+const calleeBusy = (username: string) => new AppError('CALLEE_BUSY', `${username} is unavailable`);
 
 /** How often an operation reads a call again after a conditional write found it changed. */
 const MAX_RETRIES = 3;
@@ -118,6 +123,10 @@ export class CallService {
     const [caller, callee] = await Promise.all([this.users.findById(callerId), this.users.findById(calleeId)]);
     if (!caller) throw new AppError('UNAUTHORIZED', 'Your account no longer exists');
     if (!callee) throw new AppError('USER_NOT_FOUND', 'No such user');
+    // A callee who blocked the caller is "busy", exactly as when in another call: the caller must not learn of
+    // the block (they also see the callee offline). Checked in the database, so every node of a cluster agrees.
+    if (await this.store.blocks.has(calleeId, callerId)) throw calleeBusy(callee.username);
+    await this.checkPairRingLimit(callerId, callee.username, calleeId);
     if (connectionId !== undefined && !(await this.delivery.isConnectionOf(callerId, connectionId))) {
       throw new AppError('VALIDATION_FAILED', 'connectionId is not an open connection of yours');
     }
@@ -133,7 +142,7 @@ export class CallService {
       throw callerBusy
         ? new AppError('CALLER_BUSY', 'You are already in a call', blocking.id)
         : // Someone else's call: say the callee is busy, but its id is theirs to know, not the caller's.
-          new AppError('CALLEE_BUSY', `${callee.username} is in another call`);
+          calleeBusy(callee.username);
     }
     const call = this.commit(withNames(result.call, { caller: caller.username, callee: callee.username }));
     this.deadlines.arm(result.call.id, { kind: 'ring' }, ringExpiresAt);
@@ -142,6 +151,20 @@ export class CallService {
     this.log.info({ callId: result.call.id, userId: callerId, calleeId }, 'call created');
     if (call !== undefined) this.delivery.toUser(calleeId, this.incoming(call));
     return { call: result.call, callee, ringExpiresAt: iso(ringExpiresAt), ringing };
+  }
+
+  /**
+   * A ringing callee counts as busy for everyone else (one incoming call at a time; there is no call waiting), so
+   * one account re-dialling a callee as each ring ends could keep them unreachable. Counting that caller's
+   * unanswered calls to that callee in a window, from the calls table (every node sees the same rows), stops it
+   * after a few rings; only that pair is refused, and an answered call does not count.
+   */
+  private async checkPairRingLimit(callerId: string, calleeName: string, calleeId: string): Promise<void> {
+    const { max, windowMs } = this.timings.pairRingLimit;
+    const now = Date.now();
+    const { count, oldest } = await this.store.calls.unansweredSince(callerId, calleeId, now - windowMs);
+    if (count < max) return;
+    throw AppError.rateLimited(`You have called ${calleeName} too often without an answer; try again later`, ((oldest ?? now) + windowMs - now) / 1000);
   }
 
   async get(userId: string, callId: string): Promise<CallDto> {

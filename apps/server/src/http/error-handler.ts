@@ -28,7 +28,10 @@ function codeForStatus(status: number, frameworkCode: string | undefined): Error
  */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
-    if (error instanceof AppError) return reply.code(error.statusCode).send(error.toBody());
+    if (error instanceof AppError) {
+      if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
+      return reply.code(error.statusCode).send(error.toBody());
+    }
     if (error.validation) {
       const where = error.validationContext ?? 'request';
       const first = error.validation[0];

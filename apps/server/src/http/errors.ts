@@ -30,6 +30,8 @@ const STATUS: Record<ErrorCode, number> = {
 export class AppError extends Error {
   override name = 'AppError';
   readonly statusCode: number;
+  /** Sent as `Retry-After` (429s that know when the client may try again). */
+  retryAfterSeconds: number | undefined;
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -37,6 +39,12 @@ export class AppError extends Error {
   ) {
     super(message);
     this.statusCode = STATUS[code];
+  }
+
+  static rateLimited(message: string, retryAfterSeconds: number): AppError {
+    const error = new AppError('RATE_LIMITED', message);
+    error.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    return error;
   }
 
   toBody(): ErrorBody {

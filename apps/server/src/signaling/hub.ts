@@ -156,9 +156,9 @@ export class SignalingHub implements PresenceSink {
     return conn !== undefined && this.send(conn, frame);
   }
 
-  /** One encoded text frame to every open connection (presence batches). */
-  broadcastEncoded(frame: Buffer): void {
-    for (const conn of this.connections.values()) this.send(conn, frame);
+  /** One encoded text frame to every open connection but those of `exceptUsers` (presence batches). */
+  broadcastEncoded(frame: Buffer, exceptUsers?: ReadonlySet<string>): void {
+    for (const conn of this.connections.values()) if (exceptUsers?.has(conn.userId) !== true) this.send(conn, frame);
   }
 
   /** Sends a text frame: a string, or its UTF-8 bytes when they are at hand (no re-encoding per socket). */

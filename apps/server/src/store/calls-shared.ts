@@ -16,3 +16,11 @@ export const nodeConnPattern = (nodeId: string) => `${nodeId}.%`;
 export function* chunks<T>(ids: readonly T[], size = 1000): Generator<T[]> {
   for (let start = 0; start < ids.length; start += size) yield ids.slice(start, start + size);
 }
+/** Adds (blocker, blocked) rows to a blocker → blocked ids map. */
+export function groupBlocked(into: Map<string, string[]>, rows: readonly { blocker: string; blocked: string }[]): void {
+  for (const { blocker, blocked } of rows) {
+    const list = into.get(blocker);
+    if (list === undefined) into.set(blocker, [blocked]);
+    else list.push(blocked);
+  }
+}

@@ -40,9 +40,12 @@ export interface UserStore {
   create(username: string, passwordHash: string, now: number): Promise<CreateUserResult>;
   findByUsername(username: string): Promise<UserRecord | undefined>;
   findById(id: string): Promise<PublicUser | undefined>;
-  /** Everyone but `exceptId`, sorted by name, optionally by case-insensitive prefix. */
-  list(exceptId: string, prefix?: string): Promise<PublicUser[]>;
-  /** Deletes the user and, by cascade, their calls and revoked sessions. */
+  /**
+   * Everyone but `exceptId`, sorted by lower-cased name: at most `limit`, optionally by case-insensitive prefix,
+   * and only names sorting after `after` (the last name of the previous page, any case: names are unique by it).
+   */
+  list(exceptId: string, page: UserPage): Promise<PublicUser[]>;
+  /** Deletes the user and, by cascade, their calls, blocks and revoked sessions. */
   delete(id: string): Promise<boolean>;
   /** The user with their session generation and the sessions revoked but not yet expired at `now`. */
   sessionState(id: string, now: number): Promise<SessionState | undefined>;
@@ -57,6 +60,43 @@ export interface UserStore {
   revokeSession(userId: string, sessionId: string, expiresAt: number, now: number): Promise<void>;
   /** Sets a new password hash and bumps the session generation in one write; the new generation, or undefined when the user is gone. */
   changePassword(id: string, passwordHash: string): Promise<number | undefined>;
+}
+
+/** One page of the user list. */
+export interface UserPage {
+  limit: number;
+  prefix?: string | undefined;
+  after?: string | undefined;
+}
+
+/** Someone a user blocked, with when. */
+export interface BlockedUser extends PublicUser {
+  blockedAt: number;
+}
+
+/**
+ * Who blocked whom. A block is one row keyed by (blocker, blocked): adding it twice or removing it twice changes
+ * nothing, whichever node does it.
+ */
+export interface BlockStore {
+  /** `blockerId` blocks `blockedId`; false when it already had (the first time is kept). */
+  add(blockerId: string, blockedId: string, now: number): Promise<boolean>;
+  /** False when there was no such block. */
+  remove(blockerId: string, blockedId: string): Promise<boolean>;
+  /** Everyone `blockerId` blocked, sorted by lower-cased name. */
+  list(blockerId: string): Promise<BlockedUser[]>;
+  /** Whether `blockerId` blocked `blockedId`. */
+  has(blockerId: string, blockedId: string): Promise<boolean>;
+  /** Of `among`, those who blocked `userId`. */
+  blockersOf(userId: string, among: readonly string[]): Promise<Set<string>>;
+  /** For each of `blockerIds` that blocked anyone: whom. */
+  blockedBy(blockerIds: readonly string[]): Promise<Map<string, string[]>>;
+}
+
+/** Unanswered calls of one caller to one callee in a window: how many, and when the oldest was placed. */
+export interface UnansweredCount {
+  count: number;
+  oldest: number | null;
 }
 
 /** A stored call. Timestamps are Unix milliseconds. */
@@ -136,6 +176,11 @@ export interface CallStore {
   listRecent(limit: number): Promise<CallRecord[]>;
   /** The user's calls, newest first, with both parties' names. */
   history(userId: string, limit: number, before?: number): Promise<HistoryRecord[]>;
+  /**
+   * How many calls `callerId` placed to `calleeId` since `since` (inclusive) that were never answered: missed,
+   * declined, cancelled, or still ringing. The per-pair ring limit counts these.
+   */
+  unansweredSince(callerId: string, calleeId: string, since: number): Promise<UnansweredCount>;
   /** Ends every live call (single-process start: calls the previous process left open). */
   endAllLive(reason: EndReason, now: number): Promise<CallRecord[]>;
 }
@@ -159,6 +204,7 @@ export interface Store {
   readonly dialect: 'sqlite' | 'pg';
   readonly users: UserStore;
   readonly calls: CallStore;
+  readonly blocks: BlockStore;
   readonly nodes: NodeStore;
   /** Answers, with every migration applied. */
   ready(): Promise<boolean>;

@@ -51,10 +51,23 @@ describe.each(backends)('$name store', (backend) => {
     it('list everyone else sorted by name, by a literal prefix', async () => {
       await store.users.create('b_x', 'h', T0);
       await store.users.create('bax', 'h', T0);
-      expect((await store.users.list(alice)).map((u) => u.username)).toEqual(['b_x', 'bax', 'Bob', 'carol']);
+      const names = async (page: { prefix?: string; after?: string; limit?: number }) =>
+        (await store.users.list(alice, { limit: 100, ...page })).map((u) => u.username);
+      expect(await names({})).toEqual(['b_x', 'bax', 'Bob', 'carol']);
       // `_` is a character, not a wildcard.
-      expect((await store.users.list(alice, 'B_')).map((u) => u.username)).toEqual(['b_x']);
-      expect((await store.users.list(alice, 'BO')).map((u) => u.username)).toEqual(['Bob']);
+      expect(await names({ prefix: 'B_' })).toEqual(['b_x']);
+      expect(await names({ prefix: 'BO' })).toEqual(['Bob']);
+    });
+
+    it('list in pages: at most `limit`, after a name given in any case', async () => {
+      for (const name of ['b_x', 'bax', 'dave', 'erin']) await store.users.create(name, 'h', T0);
+      const page = async (after: string | undefined, prefix?: string) =>
+        (await store.users.list(alice, { limit: 2, after, prefix })).map((u) => u.username);
+      expect(await page(undefined)).toEqual(['b_x', 'bax']);
+      expect(await page('BAX')).toEqual(['Bob', 'carol']);
+      expect(await page('carol')).toEqual(['dave', 'erin']);
+      expect(await page('erin')).toEqual([]);
+      expect(await page('b_x', 'b')).toEqual(['bax', 'Bob']);
     });
 
     it('say which ids still exist, and deleting a user deletes their calls', async () => {
@@ -197,6 +210,67 @@ describe.each(backends)('$name store', (backend) => {
       expect((await store.calls.overdue(T0 + RING, 10)).map((c) => c.id).sort()).toEqual([late.id, away.id].sort());
       expect((await store.calls.overdue(T0 + RING + 5_000, 10)).map((c) => c.id).sort()).toEqual([late.id, onTime.id, away.id].sort());
       expect(await store.calls.overdue(T0 + RING, 1)).toHaveLength(1);
+    });
+  });
+
+  describe('blocks', () => {
+    it('are kept once, listed by name with their time, and removed once', async () => {
+      expect(await store.blocks.add(bob, carol, T0)).toBe(true);
+      expect(await store.blocks.add(bob, carol, T0 + 5)).toBe(false);
+      expect(await store.blocks.add(bob, alice, T0 + 1)).toBe(true);
+      expect(await store.blocks.list(bob)).toEqual([
+        { id: alice, username: 'alice', blockedAt: T0 + 1 },
+        { id: carol, username: 'carol', blockedAt: T0 },
+      ]);
+      expect(await store.blocks.has(bob, carol)).toBe(true);
+      // One way only: carol did not block bob.
+      expect(await store.blocks.has(carol, bob)).toBe(false);
+      expect(await store.blocks.remove(bob, carol)).toBe(true);
+      expect(await store.blocks.remove(bob, carol)).toBe(false);
+      expect(await store.blocks.has(bob, carol)).toBe(false);
+      expect(await store.blocks.list(carol)).toEqual([]);
+    });
+
+    it('say who among some users blocked one, and whom some users blocked', async () => {
+      await store.blocks.add(bob, alice, T0);
+      await store.blocks.add(carol, alice, T0);
+      await store.blocks.add(carol, bob, T0);
+      expect(await store.blocks.blockersOf(alice, [bob, carol])).toEqual(new Set([bob, carol]));
+      expect(await store.blocks.blockersOf(alice, [bob])).toEqual(new Set([bob]));
+      expect(await store.blocks.blockersOf(bob, [alice, carol])).toEqual(new Set([carol]));
+      const blocked = await store.blocks.blockedBy([alice, bob, carol]);
+      expect([...blocked.keys()].sort()).toEqual([bob, carol].sort());
+      expect(blocked.get(bob)).toEqual([alice]);
+      expect(blocked.get(carol)?.sort()).toEqual([alice, bob].sort());
+    });
+
+    it('go with either user', async () => {
+      await store.blocks.add(bob, alice, T0);
+      await store.blocks.add(carol, bob, T0);
+      expect(await store.users.delete(bob)).toBe(true);
+      expect(await store.blocks.blockedBy([bob, carol])).toEqual(new Map());
+    });
+  });
+
+  describe('counting unanswered calls of a pair', () => {
+    it('counts missed, declined, cancelled and ringing calls of that caller to that callee in the window', async () => {
+      const missed = await ringing(alice, bob, T0);
+      await store.calls.end(missed.id, ['created'], 'missed', T0 + RING, { kind: 'ring_expired' });
+      const declined = await ringing(alice, bob, T0 + 100_000);
+      await store.calls.end(declined.id, ['created'], 'rejected', T0 + 100_001);
+      const answered = await ringing(alice, bob, T0 + 200_000);
+      await store.calls.accept(answered.id, 'n1.b', T0 + 200_001);
+      await store.calls.end(answered.id, ['active'], 'hangup', T0 + 200_002);
+      // Other pairs do not count: bob calling alice, alice calling carol.
+      const back = await ringing(bob, alice, T0 + 300_000);
+      await store.calls.end(back.id, ['created'], 'cancelled', T0 + 300_001);
+      const other = await ringing(alice, carol, T0 + 400_000);
+      await store.calls.end(other.id, ['created'], 'cancelled', T0 + 400_001);
+      await ringing(alice, bob, T0 + 500_000);
+      expect(await store.calls.unansweredSince(alice, bob, T0)).toEqual({ count: 3, oldest: T0 });
+      expect(await store.calls.unansweredSince(alice, bob, T0 + 1)).toEqual({ count: 2, oldest: T0 + 100_000 });
+      expect(await store.calls.unansweredSince(bob, alice, T0)).toEqual({ count: 1, oldest: T0 + 300_000 });
+      expect(await store.calls.unansweredSince(carol, bob, T0)).toEqual({ count: 0, oldest: null });
     });
   });
 

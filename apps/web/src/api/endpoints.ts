@@ -1,4 +1,4 @@
-import type { CallHistoryQuery, ChangePasswordBody, CreateCallBody, DeleteAccountBody, LoginBody, RegisterBody } from '@parley/protocol';
+import type { CallHistoryQuery, ChangePasswordBody, CreateCallBody, DeleteAccountBody, LoginBody, RegisterBody, UserListQuery } from '@parley/protocol';
 import { request } from './http';
 
 export { ApiError, asApiError, configureAuth, type ClientErrorCode } from './http';
@@ -15,8 +15,16 @@ export const authApi = {
 
 export const usersApi = {
   me: (signal?: AbortSignal) => request('GET', '/users/me', 'UserDto', { signal }),
-  list: (q?: string, signal?: AbortSignal) => request('GET', '/users', 'UserList', { query: { q }, signal }),
+  /** One page of the list (`GET /users` pages: a short page is the last). */
+  list: (query: UserListQuery = {}, signal?: AbortSignal) =>
+    request('GET', '/users', 'UserList', { query: { q: query.q, limit: query.limit, after: query.after }, signal }),
   deleteMe: (body: DeleteAccountBody) => request('DELETE', '/users/me', 'NoContent', { body }),
+};
+
+export const blocksApi = {
+  list: (signal?: AbortSignal) => request('GET', '/blocks', 'BlockList', { signal }),
+  block: (userId: string) => request('PUT', `/users/${encodeURIComponent(userId)}/block`, 'NoContent'),
+  unblock: (userId: string) => request('DELETE', `/users/${encodeURIComponent(userId)}/block`, 'NoContent'),
 };
 
 export const callsApi = {

@@ -74,7 +74,7 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
  * becomes an `ApiError` (`INVALID_RESPONSE`) here rather than a crash somewhere in the UI.
  */
 export async function request<N extends RestAnswerName>(
-  method: 'GET' | 'POST' | 'DELETE',
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
   path: string,
   answer: N,
   options: RequestOptions = {},

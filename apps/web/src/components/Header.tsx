@@ -7,12 +7,13 @@ import { Icon } from './Icon';
 import { LanguageSwitch } from './LanguageSwitch';
 import { ThemeSwitch } from './ThemeSwitch';
 
-export type Tab = 'people' | 'history' | 'account';
+export type Tab = 'people' | 'history' | 'blocked' | 'account';
 
-/** The tabs in order, with their visible text; their accessible names are `a11y.people` / `a11y.history` / `a11y.account`. */
+/** The tabs in order, with their visible text; their accessible names are `a11y.people` / `a11y.history` / `a11y.blocked` / `a11y.account`. */
 const TABS: readonly { tab: Tab; text: MessageKey }[] = [
   { tab: 'people', text: 'nav.contacts' },
   { tab: 'history', text: 'nav.history' },
+  { tab: 'blocked', text: 'nav.blocked' },
   { tab: 'account', text: 'nav.account' },
 ];
 

@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import { t as translateNow, useT } from '../i18n';
 import { useA11y } from '../i18n/a11y';
 import { acceptCall, declineCall } from '../rtc/callController';
+import { blockUser } from '../stores/blocks';
 import { useCallStore } from '../stores/call';
 import { Avatar } from './Avatar';
 import { Icon } from './Icon';
@@ -73,6 +74,18 @@ export function IncomingCallDialog() {
       )}
       <SoundHint />
       <div className="incoming-actions">
+        {/* Declines at once and blocks the caller: their next calls are refused as if you were busy. */}
+        <button
+          type="button"
+          className="btn btn-ghost btn-lg"
+          aria-label={a11y.blockCaller}
+          onClick={() => {
+            declineCall();
+            void blockUser(ringing.peer);
+          }}
+        >
+          {t('incoming.block')}
+        </button>
         <button type="button" className="btn btn-danger btn-lg" aria-label={a11y.decline} onClick={declineCall}>
           <Icon name="hangup" />
           {t('incoming.decline')}

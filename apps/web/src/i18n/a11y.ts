@@ -45,6 +45,9 @@ const NAME_KEYS = {
   deleteAccount: 'account.deleteAccount',
   deleteForGood: 'account.deleteForGood',
   keepAccount: 'account.keep',
+  blocked: 'nav.blocked',
+  blockCaller: 'incoming.block',
+  loadMoreUsers: 'users.loadMore',
   incomingCall: 'incoming.title',
   callDuration: 'a11y.callDuration',
   remoteVideo: 'a11y.remoteVideo',
@@ -72,6 +75,9 @@ export type A11yNames = { readonly [Name in keyof typeof NAME_KEYS]: string } & 
   callBack(username: string): string;
   /** The "Recent calls" tab when it has a missed-call badge. */
   historyMissed(count: number): string;
+  /** The Block / Unblock button of a person ("Block bob"). */
+  block(username: string): string;
+  unblock(username: string): string;
   quality(level: Quality | 'unknown'): string;
 };
 
@@ -84,6 +90,8 @@ export function a11yNames(t: Translate): A11yNames {
     voiceCall: (username) => t('incall.voiceCallTo', { name: username }),
     callBack: (username) => t('a11y.callBack', { name: username }),
     historyMissed: (count) => t('a11y.historyMissed', { count: String(count) }),
+    block: (username) => t('a11y.block', { name: username }),
+    unblock: (username) => t('a11y.unblock', { name: username }),
     quality: (level) => t(`call.quality.${level}`),
   };
 }

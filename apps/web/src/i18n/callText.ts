@@ -29,6 +29,8 @@ export function endedMessageKey(cause: EndCause, role: CallRole, by: 'local' | '
       return 'ended.callerBusy';
     case 'unavailable':
       return 'ended.unavailable';
+    case 'too_many_rings':
+      return 'ended.tooManyRings';
     case 'failed':
       return 'ended.failed';
     case 'media_failed':

@@ -1,6 +1,7 @@
 import type { CallMedia, Peer } from '@parley/protocol';
 import { callsApi, rtcApi } from '../api/endpoints';
 import { signaling } from '../signaling/client';
+import { resetBlocks } from '../stores/blocks';
 import { callStore } from '../stores/call';
 import { loadHistory, resetHistory } from '../stores/history';
 import { onBeforeLogout, useSessionStore } from '../stores/session';
@@ -65,6 +66,7 @@ export function startCallController(): void {
     controller.dropLocally();
     // The next person to log in on this tab must not see this one's people or calls, even for a moment.
     resetUsers();
+    resetBlocks();
     resetHistory();
   });
 

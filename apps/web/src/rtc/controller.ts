@@ -554,6 +554,9 @@ function dialFailure(error: unknown): EndCause {
     case 'USER_NOT_FOUND':
     case 'CANNOT_CALL_SELF':
       return 'unavailable';
+    // The per-pair limit on unanswered calls (the account-wide call limit says the same: wait and try later).
+    case 'RATE_LIMITED':
+      return 'too_many_rings';
     default:
       return 'failed';
   }

@@ -1,3 +1,4 @@
+import { assertNever } from '@parley/protocol';
 import { Activity, useEffect, useState } from 'react';
 import { ConnectionBanner } from '../components/ConnectionBanner';
 import { EndedNotice } from '../components/EndedNotice';
@@ -10,6 +11,7 @@ import { bindSignalingToSession } from '../signaling/session';
 import { useCallStore } from '../stores/call';
 import { AccountScreen } from './AccountScreen';
 import { useMissedCallsTracking } from '../stores/missedCalls';
+import { BlockedScreen } from './BlockedScreen';
 import { HistoryScreen } from './HistoryScreen';
 import { InCallScreen } from './InCallScreen';
 import { OutgoingCallScreen } from './OutgoingCallScreen';
@@ -23,11 +25,28 @@ startRingAlerts();
 // The ringtone must be able to sound later: the first gesture after login lets the page's audio start.
 unlockAudioOnGesture();
 
-const TAB_PATHS: Record<Tab, string> = { people: '/', history: '/history', account: '/account' };
+const TAB_PATHS: Record<Tab, string> = { people: '/', history: '/history', blocked: '/blocked', account: '/account' };
 
 function tabFromPath(): Tab {
-  if (location.pathname.startsWith('/history')) return 'history';
-  return location.pathname.startsWith('/account') ? 'account' : 'people';
+  const path = location.pathname;
+  if (path.startsWith('/history')) return 'history';
+  if (path.startsWith('/blocked')) return 'blocked';
+  return path.startsWith('/account') ? 'account' : 'people';
+}
+
+function TabScreen({ tab }: { tab: Tab }) {
+  switch (tab) {
+    case 'people':
+      return <UsersScreen />;
+    case 'history':
+      return <HistoryScreen />;
+    case 'blocked':
+      return <BlockedScreen />;
+    case 'account':
+      return <AccountScreen />;
+    default:
+      return assertNever(tab);
+  }
 }
 
 function useTab(): [Tab, (tab: Tab) => void] {
@@ -66,7 +85,7 @@ export default function Home() {
           <ConnectionBanner />
           <div className="content">
             <EndedNotice />
-            {tab === 'people' ? <UsersScreen /> : tab === 'history' ? <HistoryScreen /> : <AccountScreen />}
+            <TabScreen tab={tab} />
           </div>
           <IncomingCallDialog />
         </div>

@@ -1,21 +1,40 @@
-import { useEffect, useId } from 'react';
+import { useEffect, useId, useRef } from 'react';
 import { Avatar } from '../components/Avatar';
-import { LoadState } from '../components/LoadState';
+import { ErrorAlert, LoadState } from '../components/LoadState';
 import { NotificationPrompt } from '../components/NotificationPrompt';
 import { Icon } from '../components/Icon';
 import { useT } from '../i18n';
 import { useA11y } from '../i18n/a11y';
 import { placeCall } from '../rtc/callController';
-import { filterUsers, loadUsers, setUserFilter, useUsersStore } from '../stores/users';
+import { blockUser, isBlocked, loadBlocks, unblockUser, useBlocksStore } from '../stores/blocks';
+import { filterUsers, loadMoreUsers, loadUsers, setUserFilter, useUsersStore } from '../stores/users';
+
+/** Loads the next page when the end of the list scrolls into view (a screen early). */
+function useLoadMoreOnScroll(enabled: boolean) {
+  const sentinel = useRef<HTMLLIElement>(null);
+  useEffect(() => {
+    const element = sentinel.current;
+    if (!enabled || !element || typeof IntersectionObserver === 'undefined') return;
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) void loadMoreUsers();
+    }, { rootMargin: '100% 0px' });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [enabled]);
+  return sentinel;
+}
 
 export function UsersScreen() {
   const t = useT();
   const a11y = useA11y();
-  const { users, status, error, filter } = useUsersStore();
+  const { users, status, error, filter, hasMore, loadingMore } = useUsersStore();
+  const { blocked, error: blockError } = useBlocksStore();
   const filterId = useId();
+  const sentinel = useLoadMoreOnScroll(status === 'ready' && hasMore);
 
   useEffect(() => {
     void loadUsers();
+    void loadBlocks();
   }, []);
 
   const shown = filterUsers(users, filter);
@@ -50,8 +69,10 @@ export function UsersScreen() {
         <p className="muted empty">{t('users.noMatch', { query: filter.trim() })}</p>
       )}
       <ul className="user-list" aria-label={t('users.title')}>
-        {shown.map((user) => (
-          <li key={user.id} className="user-row" data-testid="user-row" data-username={user.username} data-online={user.online}>
+        {shown.map((user) => {
+          const isUserBlocked = isBlocked(blocked, user.id);
+          return (
+          <li key={user.id} className="user-row" data-testid="user-row" data-username={user.username} data-online={user.online} data-blocked={isUserBlocked}>
             <span className="avatar-wrap">
               <Avatar name={user.username} />
               <span
@@ -66,7 +87,17 @@ export function UsersScreen() {
               <span className="muted user-status" id={`${filterId}-${user.id}-status`}>
                 {user.online ? t('users.online') : t('users.offlineHint')}
               </span>
+              {isUserBlocked && <span className="muted user-status">{t('users.blocked')}</span>}
             </span>
+            <button
+              type="button"
+              className="btn btn-ghost btn-sm"
+              aria-label={isUserBlocked ? a11y.unblock(user.username) : a11y.block(user.username)}
+              aria-pressed={isUserBlocked}
+              onClick={() => void (isUserBlocked ? unblockUser(user.id) : blockUser({ id: user.id, username: user.username }))}
+            >
+              {isUserBlocked ? t('users.unblock') : t('users.block')}
+            </button>
             {/* Calling someone offline waits for them to come online: the button's description says so. Its text is
                 "Call" either way, so the visible label is part of the accessible name (WCAG 2.5.3). */}
             <button
@@ -93,8 +124,18 @@ export function UsersScreen() {
               <span className="hide-narrow">{t('incall.voiceCall')}</span>
             </button>
           </li>
-        ))}
+          );
+        })}
+        {status === 'ready' && hasMore && <li ref={sentinel} aria-hidden="true" className="list-sentinel" />}
       </ul>
+      {/* The list is there but a later page, or a block, failed: say so under the list. */}
+      {status === 'ready' && error && <ErrorAlert error={error} />}
+      {blockError && <ErrorAlert error={blockError} />}
+      {status === 'ready' && hasMore && (
+        <button type="button" className="btn btn-ghost btn-block" aria-label={a11y.loadMoreUsers} disabled={loadingMore} onClick={() => void loadMoreUsers()}>
+          {loadingMore ? t('users.loadingMore') : t('users.loadMore')}
+        </button>
+      )}
     </section>
   );
 }

@@ -26,7 +26,7 @@ export type Link = 'ok' | 'self' | 'peer' | 'media';
  * Why a call is over for this tab: what the server said, what went wrong before the server had a call, or
  * `media_failed`: signaling worked but audio and video never got through (the media watchdog gave up).
  */
-export type EndCause = CallEndedReason | 'callee_busy' | 'caller_busy' | 'unavailable' | 'failed' | 'media_failed';
+export type EndCause = CallEndedReason | 'callee_busy' | 'caller_busy' | 'unavailable' | 'too_many_rings' | 'failed' | 'media_failed';
 
 export type CallState =
   | { phase: 'idle' }

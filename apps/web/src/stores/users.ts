@@ -1,30 +1,71 @@
-import type { UserListItem } from '@parley/protocol';
+import { LIMITS, type UserListItem } from '@parley/protocol';
 import { create } from 'zustand';
 import { asApiError, usersApi, type ApiError } from '../api/endpoints';
 import type { LoadStatus } from './load';
 
 export interface UsersState {
+  /** The pages loaded so far, in the server's order (by name), for the search `query` they were loaded for. */
   users: UserListItem[];
   status: LoadStatus;
   error: ApiError | null;
+  /** What the search box says. */
   filter: string;
+  /** The last page was full, so the server may have more. */
+  hasMore: boolean;
+  loadingMore: boolean;
 }
 
-export const useUsersStore = create<UsersState>(() => ({ users: [], status: 'idle', error: null, filter: '' }));
+export const useUsersStore = create<UsersState>(() => ({ users: [], status: 'idle', error: null, filter: '', hasMore: false, loadingMore: false }));
+
+/** `GET /users` pages (and is rate limited): the list loads a page at a time, the largest, on scroll or search. */
+export const USERS_PAGE = LIMITS.userListMaxLimit;
+/** Typing in the search box asks the server once the typing pauses this long. */
+export const SEARCH_DEBOUNCE_MS = 300;
 
 let inflight: AbortController | null = null;
+/** The server-side prefix the loaded pages answer (the trimmed filter when it was last searched). */
+let loadedQuery = '';
 
-export async function loadUsers(): Promise<void> {
+function startRequest(): AbortController {
   inflight?.abort();
   const controller = new AbortController();
   inflight = controller;
-  useUsersStore.setState((s) => ({ status: s.status === 'ready' ? 'ready' : 'loading' }));
+  return controller;
+}
+
+/** The first page, for what the search box says now (a prefix search on the server). */
+export async function loadUsers(): Promise<void> {
+  const controller = startRequest();
+  const query = useUsersStore.getState().filter.trim();
+  useUsersStore.setState((s) => ({ status: s.status === 'ready' ? 'ready' : 'loading', loadingMore: false }));
   try {
-    const users = await usersApi.list(undefined, controller.signal);
-    if (inflight === controller) useUsersStore.setState({ users, status: 'ready', error: null });
+    const users = await usersApi.list({ q: query || undefined, limit: USERS_PAGE }, controller.signal);
+    if (inflight !== controller) return;
+    loadedQuery = query;
+    useUsersStore.setState({ users, status: 'ready', error: null, hasMore: users.length === USERS_PAGE });
   } catch (error) {
     if (controller.signal.aborted) return;
     useUsersStore.setState({ status: 'error', error: asApiError(error) });
+  }
+}
+
+/** The next page after the last user loaded (the list scrolled to its end). Does nothing while one loads. */
+export async function loadMoreUsers(): Promise<void> {
+  const { users, hasMore, loadingMore, status } = useUsersStore.getState();
+  const last = users.at(-1);
+  if (!hasMore || loadingMore || status !== 'ready' || last === undefined) return;
+  const controller = startRequest();
+  useUsersStore.setState({ loadingMore: true });
+  try {
+    const page = await usersApi.list({ q: loadedQuery || undefined, limit: USERS_PAGE, after: last.username }, controller.signal);
+    if (inflight !== controller) return;
+    useUsersStore.setState((s) => {
+      const known = new Set(s.users.map((u) => u.id));
+      return { users: [...s.users, ...page.filter((u) => !known.has(u.id))], hasMore: page.length === USERS_PAGE, loadingMore: false, error: null };
+    });
+  } catch (error) {
+    if (controller.signal.aborted) return;
+    useUsersStore.setState({ loadingMore: false, error: asApiError(error) });
   }
 }
 
@@ -57,25 +98,40 @@ export function applyPresence(
   return { users: updated, unknown: next.size > 0 };
 }
 
-/** A `presence` batch. Someone we have never seen triggers a (debounced) reload of the list. */
+/**
+ * A `presence` batch. Someone we have never seen triggers a (debounced) reload of the list, but only once every
+ * page is loaded: before that, most people are simply on pages not loaded yet, and they come with their state.
+ */
 export function setPresence(changes: PresenceChanges, selfId: string | undefined): void {
-  const { users, status } = useUsersStore.getState();
+  const { users, status, hasMore } = useUsersStore.getState();
   const applied = applyPresence(users, changes, selfId);
   if (applied.users.some((u, i) => u !== users[i])) useUsersStore.setState({ users: applied.users });
-  if (applied.unknown && (status === 'ready' || status === 'error')) {
+  if (applied.unknown && !hasMore && (status === 'ready' || status === 'error')) {
     clearTimeout(reloadTimer);
     reloadTimer = setTimeout(() => void loadUsers(), 200);
   }
 }
 
+let searchTimer: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * The search box changed: what is loaded is filtered at once, and the server is asked for the matching first page
+ * once typing pauses (the loaded pages may not hold every match).
+ */
 export function setUserFilter(filter: string): void {
   useUsersStore.setState({ filter });
+  clearTimeout(searchTimer);
+  if (filter.trim() === loadedQuery) return;
+  searchTimer = setTimeout(() => void loadUsers(), SEARCH_DEBOUNCE_MS);
 }
 
 export function resetUsers(): void {
   inflight?.abort();
   inflight = null;
-  useUsersStore.setState({ users: [], status: 'idle', error: null, filter: '' });
+  loadedQuery = '';
+  clearTimeout(searchTimer);
+  clearTimeout(reloadTimer);
+  useUsersStore.setState({ users: [], status: 'idle', error: null, filter: '', hasMore: false, loadingMore: false });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, authApi, callsApi, configureAuth, rtcApi, usersApi } from '../../src/api/endpoints';
+import { ApiError, authApi, blocksApi, callsApi, configureAuth, rtcApi, usersApi } from '../../src/api/endpoints';
 import { request } from '../../src/api/http';
 
 const id = '0192f3a4-1234-7abc-8def-0123456789ab';
@@ -37,7 +37,7 @@ afterEach(() => vi.unstubAllGlobals());
 describe('request', () => {
   it('returns an answer that matches its schema, sending the token and the query', async () => {
     const sent = network(() => json(200, [{ id, username: 'bob', online: true }]));
-    await expect(usersApi.list('bo')).resolves.toEqual([{ id, username: 'bob', online: true }]);
+    await expect(usersApi.list({ q: 'bo' })).resolves.toEqual([{ id, username: 'bob', online: true }]);
     expect(sent[0]!.url).toBe('/api/v1/users?q=bo');
     expect((sent[0]!.init.headers as Record<string, string>)['authorization']).toBe('Bearer the.token');
   });
@@ -119,6 +119,8 @@ describe('the endpoints', () => {
     ['login', () => authApi.login({ username: 'alice', password: 'password1' }), '/api/v1/auth/login', { accessToken: 'a.b.c', expiresAt: at }],
     ['me', () => usersApi.me(), '/api/v1/users/me', { id, username: 'alice' }],
     ['list', () => usersApi.list(), '/api/v1/users', []],
+    ['list page', () => usersApi.list({ limit: 10, after: 'bob' }), '/api/v1/users?limit=10&after=bob', []],
+    ['blocks', () => blocksApi.list(), '/api/v1/blocks', [{ id, username: 'mallory', blockedAt: at }]],
     ['create', () => callsApi.create({ calleeId: id }), '/api/v1/calls', { callId: id, status: 'created', callee: { id, username: 'bob' }, ringExpiresAt: at, ringing: true }],
     ['get', () => callsApi.get(id), `/api/v1/calls/${id}`, { callId: id, status: 'active', callerId: id, calleeId: id, createdAt: at, answeredAt: at }],
     ['end', () => callsApi.end(id), `/api/v1/calls/${id}/end`, { status: 'ended', endReason: 'hangup' }],
@@ -138,5 +140,24 @@ describe('the endpoints', () => {
     network(() => json(200, { id, username: 'alice' }));
     await expect(request('GET', '/users/me', 'UserDto')).resolves.toEqual({ id, username: 'alice' });
     expect(await failure(request('GET', '/users/me', 'UserList'))).toMatchObject({ code: 'INVALID_RESPONSE' });
+  });
+});
+
+describe('requests answered 204', () => {
+  it('block and unblock send PUT and DELETE and take an empty 204', async () => {
+    const sent = network(() => new Response(null, { status: 204 }));
+    await blocksApi.block(id);
+    await blocksApi.unblock(id);
+    expect(sent.map((s) => [s.init.method, s.url])).toEqual([
+      ['PUT', `/api/v1/users/${id}/block`],
+      ['DELETE', `/api/v1/users/${id}/block`],
+    ]);
+  });
+
+  it('turn an error body into its ApiError, and any other success into INVALID_RESPONSE', async () => {
+    network(() => json(404, { error: { code: 'USER_NOT_FOUND', message: 'No such user' } }));
+    expect(await failure(blocksApi.block(id))).toMatchObject({ status: 404, code: 'USER_NOT_FOUND' });
+    network(() => json(200, {}));
+    expect(await failure(blocksApi.block(id))).toMatchObject({ code: 'INVALID_RESPONSE' });
   });
 });

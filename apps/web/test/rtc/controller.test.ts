@@ -102,10 +102,16 @@ describe('dialing', () => {
   });
 
   it('says the callee is busy when the server says so', async () => {
-    h.api.createCall.mockRejectedValueOnce(new ApiError(409, 'CALLEE_BUSY', 'bob is in another call'));
+    h.api.createCall.mockRejectedValueOnce(new ApiError(409, 'CALLEE_BUSY', 'bob is unavailable'));
     await h.controller.placeCall(BOB);
     expect(h.controller.store.call).toMatchObject({ phase: 'ended', cause: 'callee_busy', callId: null });
     expect(h.media.handedOut.every((t) => t.stopped)).toBe(true);
+  });
+
+  it('says the callee was called too often without an answer on 429 (the per-pair ring limit)', async () => {
+    h.api.createCall.mockRejectedValueOnce(new ApiError(429, 'RATE_LIMITED', 'You have called bob too often without an answer'));
+    await h.controller.placeCall(BOB);
+    expect(h.controller.store.call).toMatchObject({ phase: 'ended', cause: 'too_many_rings', callId: null });
   });
 });
 

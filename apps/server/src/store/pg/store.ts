@@ -1,9 +1,11 @@
 import type { CallRole, CallStatus, EndReason } from '@parley/protocol';
-import { and, asc, desc, eq, inArray, isNull, like, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, isNull, like, lt, lte, min, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { randomUUID } from 'node:crypto';
-import { chunks, nodeConnPattern, pickBlocking } from '../calls-shared.js';
+import { chunks, groupBlocked, nodeConnPattern, pickBlocking } from '../calls-shared.js';
 import type {
+  BlockedUser,
+  BlockStore,
   CallRecord,
   CallStore,
   CreateCallResult,
@@ -16,11 +18,14 @@ import type {
   PublicUser,
   SessionState,
   Store,
+  UnansweredCount,
+  UserPage,
   UserRecord,
   UserStore,
 } from '../types.js';
+import { userPageFilter } from '../users-shared.js';
 import { expectedPgMigrations, openPg, type PgDb, type PgHandle } from './client.js';
-import { callMembers, calls, nodes, revokedSessions, users } from './schema.js';
+import { blocks, callMembers, calls, nodes, revokedSessions, users } from './schema.js';
 
 const isLive = sql`${calls.status} in ('created', 'active')`;
 const bumped = sql`${calls.version} + 1`;
@@ -115,14 +120,13 @@ class PgUsers implements UserStore {
     return row?.generation;
   }
 
-  async list(exceptId: string, prefix?: string): Promise<PublicUser[]> {
-    const key = prefix?.toLowerCase();
-    const filter = key ? sql`substr(${users.usernameKey}, 1, ${key.length}) = ${key}` : undefined;
+  async list(exceptId: string, page: UserPage): Promise<PublicUser[]> {
     return this.db
       .select({ id: users.id, username: users.username })
       .from(users)
-      .where(filter ? and(ne(users.id, exceptId), filter) : ne(users.id, exceptId))
-      .orderBy(asc(users.usernameKey));
+      .where(userPageFilter(users, exceptId, page))
+      .orderBy(asc(users.usernameKey))
+      .limit(page.limit);
   }
 
   async delete(id: string): Promise<boolean> {
@@ -256,12 +260,66 @@ class PgCalls implements CallStore {
       .limit(limit);
   }
 
+  async unansweredSince(callerId: string, calleeId: string, since: number): Promise<UnansweredCount> {
+    const [row] = await this.db
+      .select({ count: count(), oldest: min(calls.createdAt) })
+      .from(calls)
+      .where(and(eq(calls.callerId, callerId), gte(calls.createdAt, since), eq(calls.calleeId, calleeId), isNull(calls.answeredAt)));
+    // PostgreSQL's min() of a bigint comes back as text.
+    return { count: row?.count ?? 0, oldest: row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest) };
+  }
+
   async endAllLive(reason: EndReason, now: number): Promise<CallRecord[]> {
     return this.db.transaction(async (tx) => {
       const rows = await tx.update(calls).set({ ...ENDED, endReason: reason, endedAt: now, version: bumped }).where(isLive).returning();
       await tx.delete(callMembers);
       return rows;
     });
+  }
+}
+
+class PgBlocks implements BlockStore {
+  constructor(private readonly db: PgDb) {}
+
+  async add(blockerId: string, blockedId: string, now: number): Promise<boolean> {
+    const rows = await this.db.insert(blocks).values({ blockerId, blockedId, createdAt: now }).onConflictDoNothing().returning({ at: blocks.createdAt });
+    return rows.length === 1;
+  }
+
+  async remove(blockerId: string, blockedId: string): Promise<boolean> {
+    const rows = await this.db.delete(blocks).where(and(eq(blocks.blockerId, blockerId), eq(blocks.blockedId, blockedId))).returning({ at: blocks.createdAt });
+    return rows.length === 1;
+  }
+
+  async list(blockerId: string): Promise<BlockedUser[]> {
+    return this.db
+      .select({ id: users.id, username: users.username, blockedAt: blocks.createdAt })
+      .from(blocks)
+      .innerJoin(users, eq(users.id, blocks.blockedId))
+      .where(eq(blocks.blockerId, blockerId))
+      .orderBy(asc(users.usernameKey));
+  }
+
+  async has(blockerId: string, blockedId: string): Promise<boolean> {
+    const rows = await this.db.select({ at: blocks.createdAt }).from(blocks).where(and(eq(blocks.blockerId, blockerId), eq(blocks.blockedId, blockedId)));
+    return rows.length === 1;
+  }
+
+  async blockersOf(userId: string, among: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const chunk of chunks(among)) {
+      const rows = await this.db.select({ id: blocks.blockerId }).from(blocks).where(and(eq(blocks.blockedId, userId), inArray(blocks.blockerId, chunk)));
+      for (const row of rows) found.add(row.id);
+    }
+    return found;
+  }
+
+  async blockedBy(blockerIds: readonly string[]): Promise<Map<string, string[]>> {
+    const found = new Map<string, string[]>();
+    for (const chunk of chunks(blockerIds)) {
+      groupBlocked(found, await this.db.select({ blocker: blocks.blockerId, blocked: blocks.blockedId }).from(blocks).where(inArray(blocks.blockerId, chunk)));
+    }
+    return found;
   }
 }
 
@@ -309,11 +367,13 @@ export class PgStore implements Store {
   readonly dialect = 'pg' as const;
   readonly users: UserStore;
   readonly calls: CallStore;
+  readonly blocks: BlockStore;
   readonly nodes: NodeStore;
 
   constructor(readonly handle: PgHandle) {
     this.users = new PgUsers(handle.db);
     this.calls = new PgCalls(handle.db);
+    this.blocks = new PgBlocks(handle.db);
     this.nodes = new PgNodes(handle.liveness);
   }
 

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import type { CallStatus, EndReason } from '@parley/protocol';
 
 /**
@@ -91,6 +91,25 @@ export const callMembers = sqliteTable(
       .references(() => calls.id, { onDelete: 'cascade' }),
   },
   (t) => [index('call_members_call_idx').on(t.callId)],
+);
+
+/**
+ * Who blocked whom: a blocked user's calls to the blocker are refused as if the blocker were busy, and the blocker's
+ * presence is hidden from them. In the database, not in a node's memory, so every node of a cluster applies it.
+ * The index on `blocked_id` answers "who blocked this user?" (GET /users, presence) and the cascade from `users`.
+ */
+export const blocks = sqliteTable(
+  'blocks',
+  {
+    blockerId: text('blocker_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    blockedId: text('blocked_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.blockerId, t.blockedId] }), index('blocks_blocked_idx').on(t.blockedId)],
 );
 
 /** Server nodes and their heartbeats (cluster mode): a node silent for too long is declared dead by another. */

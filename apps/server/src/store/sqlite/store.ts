@@ -1,8 +1,10 @@
 import type { CallRole, CallStatus, EndReason } from '@parley/protocol';
-import { and, asc, desc, eq, gt, inArray, isNull, like, lt, lte, ne, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, isNull, like, lt, lte, min, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { randomUUID } from 'node:crypto';
 import type {
+  BlockedUser,
+  BlockStore,
   CallRecord,
   CallStore,
   CreateCallResult,
@@ -15,12 +17,15 @@ import type {
   PublicUser,
   SessionState,
   Store,
+  UnansweredCount,
+  UserPage,
   UserRecord,
   UserStore,
 } from '../types.js';
-import { chunks, nodeConnPattern, pickBlocking } from '../calls-shared.js';
+import { chunks, groupBlocked, nodeConnPattern, pickBlocking } from '../calls-shared.js';
+import { userPageFilter } from '../users-shared.js';
 import { isDatabaseReady, openDatabase, type Db, type DbHandle } from './client.js';
-import { callMembers, calls, nodes, revokedSessions, users } from './schema.js';
+import { blocks, callMembers, calls, nodes, revokedSessions, users } from './schema.js';
 
 const p = sql.placeholder;
 
@@ -211,6 +216,24 @@ function prepare(db: Db) {
       .returning()
       .prepare(),
     freeAllMembers: db.delete(callMembers).prepare(),
+    // Served by `calls_caller_created_idx` (caller, created_at): only the caller's calls of the window are read.
+    unansweredSince: db
+      .select({ count: count(), oldest: min(calls.createdAt) })
+      .from(calls)
+      .where(and(eq(calls.callerId, p('callerId')), gte(calls.createdAt, p('since')), eq(calls.calleeId, p('calleeId')), isNull(calls.answeredAt)))
+      .prepare(),
+    block: {
+      add: db.insert(blocks).values({ blockerId: p('blockerId'), blockedId: p('blockedId'), createdAt: p('now') }).onConflictDoNothing().returning({ at: blocks.createdAt }).prepare(),
+      remove: db.delete(blocks).where(and(eq(blocks.blockerId, p('blockerId')), eq(blocks.blockedId, p('blockedId')))).prepare(),
+      has: db.select({ at: blocks.createdAt }).from(blocks).where(and(eq(blocks.blockerId, p('blockerId')), eq(blocks.blockedId, p('blockedId')))).prepare(),
+      list: db
+        .select({ id: users.id, username: users.username, blockedAt: blocks.createdAt })
+        .from(blocks)
+        .innerJoin(users, eq(users.id, blocks.blockedId))
+        .where(eq(blocks.blockerId, p('blockerId')))
+        .orderBy(asc(users.usernameKey))
+        .prepare(),
+    },
     node: {
       register: db
         .insert(nodes)
@@ -294,15 +317,13 @@ class SqliteUsers implements UserStore {
     return this.q.user.changePassword.get({ id, hash: passwordHash })?.generation;
   }
 
-  async list(exceptId: string, prefix?: string): Promise<PublicUser[]> {
-    // A plain prefix comparison: LIKE would read `_` (allowed in usernames) and `%` as wildcards.
-    const key = prefix?.toLowerCase();
-    const filter = key ? sql`substr(${users.usernameKey}, 1, ${key.length}) = ${key}` : undefined;
+  async list(exceptId: string, page: UserPage): Promise<PublicUser[]> {
     return this.db
       .select({ id: users.id, username: users.username })
       .from(users)
-      .where(filter ? and(ne(users.id, exceptId), filter) : ne(users.id, exceptId))
+      .where(userPageFilter(users, exceptId, page))
       .orderBy(asc(users.usernameKey))
+      .limit(page.limit)
       .all();
   }
 
@@ -388,12 +409,58 @@ class SqliteCalls implements CallStore {
     return before === undefined ? this.q.history.all({ userId, limit }) : this.q.historyBefore.all({ userId, limit, before });
   }
 
+  async unansweredSince(callerId: string, calleeId: string, since: number): Promise<UnansweredCount> {
+    const row = this.q.unansweredSince.get({ callerId, calleeId, since });
+    return { count: row?.count ?? 0, oldest: row?.oldest ?? null };
+  }
+
   async endAllLive(reason: EndReason, now: number): Promise<CallRecord[]> {
     return this.db.transaction(() => {
       const rows = this.q.endAllLive.all({ reason, now });
       this.q.freeAllMembers.run();
       return rows;
     });
+  }
+}
+
+class SqliteBlocks implements BlockStore {
+  constructor(
+    private readonly db: Db,
+    private readonly q: ReturnType<typeof prepare>,
+  ) {}
+
+  async add(blockerId: string, blockedId: string, now: number): Promise<boolean> {
+    return this.q.block.add.all({ blockerId, blockedId, now }).length === 1;
+  }
+
+  async remove(blockerId: string, blockedId: string): Promise<boolean> {
+    return this.q.block.remove.run({ blockerId, blockedId }).changes === 1;
+  }
+
+  async list(blockerId: string): Promise<BlockedUser[]> {
+    return this.q.block.list.all({ blockerId });
+  }
+
+  async has(blockerId: string, blockedId: string): Promise<boolean> {
+    return this.q.block.has.get({ blockerId, blockedId }) !== undefined;
+  }
+
+  async blockersOf(userId: string, among: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const chunk of chunks(among)) {
+      const rows = this.db.select({ id: blocks.blockerId }).from(blocks).where(and(eq(blocks.blockedId, userId), inArray(blocks.blockerId, chunk))).all();
+      for (const row of rows) found.add(row.id);
+    }
+    return found;
+  }
+
+  async blockedBy(blockerIds: readonly string[]): Promise<Map<string, string[]>> {
+    const found = new Map<string, string[]>();
+    for (const chunk of chunks(blockerIds)) {
+      const rows = this.db.select({ blocker: blocks.blockerId, blocked: blocks.blockedId }).from(blocks).where(inArray(blocks.blockerId, chunk)).all();
+      groupBlocked(found, rows);
+    }
+    return found;
   }
 }
 
@@ -438,6 +505,7 @@ export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   readonly users: UserStore;
   readonly calls: CallStore;
+  readonly blocks: BlockStore;
   readonly nodes: NodeStore;
   private lastDataVersion: number;
   private foreignCommits = 0;
@@ -446,6 +514,7 @@ export class SqliteStore implements Store {
     const q = prepare(handle.db);
     this.users = new SqliteUsers(handle.db, q);
     this.calls = new SqliteCalls(handle.db, q);
+    this.blocks = new SqliteBlocks(handle.db, q);
     this.nodes = new SqliteNodes(handle.db, q);
     this.lastDataVersion = this.dataVersion();
   }
