@@ -5,8 +5,8 @@ import { startCluster } from './helpers/setup.js';
 const involves = (id: string) => (m: { type: string; payload?: unknown }) =>
   m.type === 'presence' && JSON.stringify(m.payload).includes(id);
 
-/** Blocks and the per-pair ring limit are rows in PostgreSQL: a node that did not take the request applies them. */
-describe('blocking across two nodes', () => {
+/** Blocks, the per-pair ring limit and a call's kind are rows in PostgreSQL: a node that did not take the request applies them. */
+describe('what one node writes in the database holds on the other', () => {
   let cluster: Awaited<ReturnType<typeof startCluster>>;
   let at: Endpoint[];
 
@@ -60,5 +60,16 @@ describe('blocking across two nodes', () => {
     }
     const third = await api(at[0]!, 'POST', '/calls', { token: mallory.token, body: { calleeId: victim.id } });
     expect([third.status, third.body.error.code]).toEqual([429, 'RATE_LIMITED']);
+  });
+  it('a voice call placed on one node rings as a voice call on the other (the kind is in the row)', async () => {
+    const [dana, erin] = [await createUser(at[0]!, 'dana'), await createUser(at[0]!, 'erin')];
+    const danaWs = await Client.connect(at[0]!, dana);
+    const placed = await api(at[0]!, 'POST', '/calls', { token: dana.token, body: { calleeId: erin.id, connectionId: danaWs.connectionId, media: 'audio' } });
+    expect(placed.status).toBe(201);
+    // Erin was offline; her first device connects to the other node, which did not take the POST.
+    const erinWs = await Client.connect(at[1]!, erin);
+    const incoming = await erinWs.next('call:incoming');
+    expect(incoming.payload).toMatchObject({ callId: placed.body.callId, media: 'audio' });
+    expect((await api(at[1]!, 'POST', `/calls/${placed.body.callId}/end`, { token: erin.token })).status).toBe(200);
   });
 });

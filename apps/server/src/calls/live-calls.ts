@@ -1,4 +1,4 @@
-import type { CallRole } from '@parley/protocol';
+import type { CallMedia, CallRole } from '@parley/protocol';
 import type { Metrics } from '../observability/metrics.js';
 import type { CallRecord, NamedCallRecord } from '../store/types.js';
 
@@ -14,6 +14,7 @@ export interface LiveCall {
   readonly answeredAt: number | null;
   readonly ringExpiresAt: number | null;
   readonly rangAt: number | null;
+  readonly media: CallMedia;
   /** The connection carrying each side, null while that side is away (or, for the callee, before it answers). */
   readonly conn: Readonly<Record<CallRole, string | null>>;
   readonly awayUntil: Readonly<Record<CallRole, number | null>>;
@@ -37,6 +38,7 @@ function toLive(record: NamedCallRecord): LiveCall | undefined {
     answeredAt: record.answeredAt,
     ringExpiresAt: record.ringExpiresAt,
     rangAt: record.rangAt,
+    media: record.media,
     conn: { caller: record.callerConn, callee: record.calleeConn },
     awayUntil: { caller: record.callerAwayUntil, callee: record.calleeAwayUntil },
     version: record.version,

@@ -67,12 +67,6 @@ export class CallService {
   private stopped = false;
   /** Writes started by socket events (a connection closing) that shutdown must wait for. */
   private readonly inFlight = new Set<Promise<unknown>>();
-  /**
-   * Ringing calls placed as voice calls (`media: 'audio'`), so every `call:incoming` of theirs says so. Kept in this
-   * node's memory only, not in the database: in a cluster a callee device that connects to another node while it
-   * rings hears it as an ordinary call (it can still answer without video). Dropped once the call stops ringing.
-   */
-  private readonly voiceCalls = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -135,7 +129,7 @@ export class CallService {
     const ringing = await this.delivery.isOnline(calleeId);
     const now = Date.now();
     const ringExpiresAt = now + this.timings.ringTimeoutMs;
-    const result = await this.store.calls.create({ callerId, calleeId, callerConn: connectionId ?? null, now, ringExpiresAt, rangAt: ringing ? now : null });
+    const result = await this.store.calls.create({ callerId, calleeId, callerConn: connectionId ?? null, now, ringExpiresAt, rangAt: ringing ? now : null, media });
     if (!result.ok) {
       const { blocking } = result;
       const callerBusy = blocking.callerId === callerId || blocking.calleeId === callerId;
@@ -146,7 +140,6 @@ export class CallService {
     }
     const call = this.commit(withNames(result.call, { caller: caller.username, callee: callee.username }));
     this.deadlines.arm(result.call.id, { kind: 'ring' }, ringExpiresAt);
-    if (media === 'audio') this.voiceCalls.add(result.call.id);
     this.metrics.callsCreated.inc();
     this.log.info({ callId: result.call.id, userId: callerId, calleeId }, 'call created');
     if (call !== undefined) this.delivery.toUser(calleeId, this.incoming(call));
@@ -420,7 +413,7 @@ export class CallService {
         from: call.names.caller,
         callerId: call.userIds.caller,
         ringExpiresAt: iso(call.ringExpiresAt ?? call.createdAt + this.timings.ringTimeoutMs),
-        ...(this.voiceCalls.has(call.id) ? { media: 'audio' as const } : {}),
+        ...(call.media === 'audio' ? { media: 'audio' as const } : {}),
       },
     };
   }
@@ -616,11 +609,9 @@ export class CallService {
         return this.live.get(record.id);
       case 'ended':
         this.deadlines.sync(record.id, undefined);
-        this.voiceCalls.delete(record.id);
         return undefined;
       case 'live':
         this.deadlines.sync(record.id, applied.call);
-        if (applied.call.status !== 'created') this.voiceCalls.delete(record.id);
         return applied.call;
     }
   }

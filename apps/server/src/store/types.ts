@@ -1,4 +1,4 @@
-import type { CallRole, CallStatus, EndReason } from '@parley/protocol';
+import type { CallMedia, CallRole, CallStatus, EndReason } from '@parley/protocol';
 
 /**
  * What the server keeps, behind one async interface with two implementations: SQLite (`store/sqlite`, the
@@ -111,6 +111,8 @@ export interface CallRecord {
   endReason: EndReason | null;
   ringExpiresAt: number | null;
   rangAt: number | null;
+  /** `audio`: placed as a voice call. */
+  media: CallMedia;
   callerConn: string | null;
   calleeConn: string | null;
   callerAwayUntil: number | null;
@@ -134,6 +136,7 @@ export interface NewCall {
   ringExpiresAt: number;
   /** `now` when a device of the callee is being rung at once (the caller is told it rings), else null. */
   rangAt: number | null;
+  media: CallMedia;
 }
 
 export type CreateCallResult = { ok: true; call: CallRecord } | { ok: false; blocking: CallRecord };

@@ -32,7 +32,7 @@ describe.each(backends)('$name store', (backend) => {
   });
 
   const ring = (callerId: string, calleeId: string, now = T0, callerConn: string | null = null) =>
-    store.calls.create({ callerId, calleeId, callerConn, now, ringExpiresAt: now + RING, rangAt: null });
+    store.calls.create({ callerId, calleeId, callerConn, now, ringExpiresAt: now + RING, rangAt: null, media: 'video' });
   const ringing = async (callerId: string, calleeId: string, now = T0, callerConn: string | null = null) => {
     const result = await ring(callerId, calleeId, now, callerConn);
     if (!result.ok) throw new Error('expected the call to ring');
@@ -113,10 +113,12 @@ describe.each(backends)('$name store', (backend) => {
   describe('creating a call', () => {
     it('rings with a deadline and the caller connection it was given', async () => {
       const call = await ringing(alice, bob, T0, 'n1.conn-a');
-      expect(call).toMatchObject({ callerId: alice, calleeId: bob, status: 'created', createdAt: T0, ringExpiresAt: T0 + RING, callerConn: 'n1.conn-a', calleeConn: null, rangAt: null, version: 0 });
+      expect(call).toMatchObject({ callerId: alice, calleeId: bob, status: 'created', createdAt: T0, ringExpiresAt: T0 + RING, callerConn: 'n1.conn-a', calleeConn: null, rangAt: null, media: 'video', version: 0 });
       expect(await store.calls.findById(call.id)).toEqual(call);
-      const rung = await store.calls.create({ callerId: carol, calleeId: (await createUser(store, 'dave')).id, callerConn: null, now: T0, ringExpiresAt: T0 + RING, rangAt: T0 });
+      const rung = await store.calls.create({ callerId: carol, calleeId: (await createUser(store, 'dave')).id, callerConn: null, now: T0, ringExpiresAt: T0 + RING, rangAt: T0, media: 'audio' });
       expect(rung.ok && rung.call.rangAt).toBe(T0);
+      // A voice call says so in its row, so every node rings it as one.
+      expect(rung.ok && (await store.calls.findById(rung.call.id))?.media).toBe('audio');
       expect(rung.ok && (await store.calls.markRang(rung.call.id, T0 + 1))).toBeNull();
     });
 

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import type { CallStatus, EndReason } from '@parley/protocol';
+import type { CallMedia, CallStatus, EndReason } from '@parley/protocol';
 
 /**
  * The database in PostgreSQL's dialect: the same tables, columns and indexes as `store/sqlite/schema.ts` (whose
@@ -51,6 +51,7 @@ export const calls = pgTable(
     endReason: text('end_reason').$type<EndReason>(),
     ringExpiresAt: ms('ring_expires_at'),
     rangAt: ms('rang_at'),
+    media: text('media').$type<CallMedia>().notNull().default('video'),
     callerConn: text('caller_conn'),
     calleeConn: text('callee_conn'),
     callerAwayUntil: ms('caller_away_until'),

@@ -141,9 +141,9 @@ class PgCalls implements CallStore {
   private withNames() {
     const caller = alias(users, 'caller');
     const callee = alias(users, 'callee');
-    const { id, callerId, calleeId, status, createdAt, answeredAt, endedAt, endReason, ringExpiresAt, rangAt, callerConn, calleeConn, callerAwayUntil, calleeAwayUntil, version } = calls;
+    const { id, callerId, calleeId, status, createdAt, answeredAt, endedAt, endReason, ringExpiresAt, rangAt, media, callerConn, calleeConn, callerAwayUntil, calleeAwayUntil, version } = calls;
     return this.db
-      .select({ id, callerId, calleeId, status, createdAt, answeredAt, endedAt, endReason, ringExpiresAt, rangAt, callerConn, calleeConn, callerAwayUntil, calleeAwayUntil, version, callerName: caller.username, calleeName: callee.username })
+      .select({ id, callerId, calleeId, status, createdAt, answeredAt, endedAt, endReason, ringExpiresAt, rangAt, media, callerConn, calleeConn, callerAwayUntil, calleeAwayUntil, version, callerName: caller.username, calleeName: callee.username })
       .from(calls)
       .innerJoin(caller, eq(caller.id, calls.callerId))
       .innerJoin(callee, eq(callee.id, calls.calleeId));
@@ -156,7 +156,7 @@ class PgCalls implements CallStore {
           const id = randomUUID();
           const [row] = await tx
             .insert(calls)
-            .values({ id, callerId: input.callerId, calleeId: input.calleeId, status: 'created', createdAt: input.now, ringExpiresAt: input.ringExpiresAt, rangAt: input.rangAt, callerConn: input.callerConn })
+            .values({ id, callerId: input.callerId, calleeId: input.calleeId, status: 'created', createdAt: input.now, ringExpiresAt: input.ringExpiresAt, rangAt: input.rangAt, media: input.media, callerConn: input.callerConn })
             .returning();
           if (row === undefined) throw new Error('inserting a call returned no row');
           // Both member rows in one statement, in user-id order: two creates for the same two users wait on each

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import type { CallStatus, EndReason } from '@parley/protocol';
+import type { CallMedia, CallStatus, EndReason } from '@parley/protocol';
 
 /**
  * The database in SQLite's dialect. `store/pg/schema.ts` declares the same tables, columns and indexes for
@@ -59,6 +59,8 @@ export const calls = sqliteTable(
     ringExpiresAt: integer('ring_expires_at'),
     /** When a callee device first got `call:incoming` (the caller is told once). */
     rangAt: integer('rang_at'),
+    /** `audio` for a voice call (the callee is told so in `call:incoming`), else `video`. */
+    media: text('media').$type<CallMedia>().notNull().default('video'),
     /** The connection carrying each side (`<node>.<uuid>`), null while that side is away or not yet bound. */
     callerConn: text('caller_conn'),
     calleeConn: text('callee_conn'),

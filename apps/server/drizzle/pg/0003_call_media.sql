@@ -1,0 +1,1 @@
+ALTER TABLE "calls" ADD COLUMN "media" text DEFAULT 'video' NOT NULL;
