@@ -103,3 +103,26 @@ describe('the pictures under docs/diagrams/', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('the component and deployment diagrams of docs/ARCHITECTURE.md', () => {
+  const root = resolve(dirname(architectureDoc), '..');
+  /** Words with a slash in the diagrams that are not modules: a file the server writes at run time, a Redis feature. */
+  const NOT_MODULES = new Set(['data/parley', 'pub/sub']);
+  /** `calls/service` is apps/server/src/calls/service.ts; `rtc/PeerLink` apps/web/src/rtc/peerLink.ts; `apps/web` a folder. */
+  function exists(path: string): boolean {
+    const [dir = '', name = ''] = path.split('/');
+    if (existsSync(resolve(root, path))) return true;
+    return ['apps/server/src', 'apps/web/src'].some((src) => {
+      const folder = resolve(root, src, dir);
+      return existsSync(folder) && readdirSync(folder).some((file) => file.replace(/\.tsx?$/, '').toLowerCase() === name.toLowerCase());
+    });
+  }
+
+  it('name only modules and folders that exist', () => {
+    const flowcharts = [...readFileSync(architectureDoc, 'utf8').matchAll(/```mermaid\n(flowchart[\s\S]*?)\n```/g)].map((m) => m[1]!);
+    const named = flowcharts.flatMap((chart) => [...chart.matchAll(/(?<![\w/:.])([a-z][\w-]*\/[A-Za-z][\w-]*)/g)].map((m) => m[1]!));
+    const modules = named.filter((path) => !NOT_MODULES.has(path));
+    expect(modules.length).toBeGreaterThan(5);
+    expect(modules.filter((path) => !exists(path))).toEqual([]);
+  });
+});
