@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PRODUCTION_NODE_FLAGS } from '@parley/server/launch';
 import { SqliteStore } from '@parley/server/store/sqlite';
-import { forgeToken } from '@parley/testkit';
+import { forgeToken, sessionClaims } from '@parley/testkit';
 import { argon2, OWASP_PARAMS } from './argon2.js';
 import type { BenchUser } from './load/ws-load.js';
 import { benchDir, freePort, probePath, serverDir, spawnNode, waitFor, type Proc } from './proc.js';
@@ -32,10 +32,10 @@ export interface ParleyServer {
   stop(): Promise<void>;
 }
 
-/** An HS256 access token exactly as the server issues them (`{ sub, iat, exp }`), signed with its secret. */
+/** An HS256 access token exactly as the server issues them (`{ sub, iat, exp, jti, gen }`), signed with its secret. */
 export function signToken(secret: string, sub: string, ttlSeconds = 12 * 3600): string {
   const now = Math.floor(Date.now() / 1000);
-  return forgeToken({ payload: { sub, iat: now, exp: now + ttlSeconds }, secret });
+  return forgeToken({ payload: { sub, iat: now, exp: now + ttlSeconds, ...sessionClaims() }, secret });
 }
 
 /**
