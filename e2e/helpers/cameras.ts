@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 /**
  * Fake cameras a test can tell apart. Each person's camera is a generated Y4M clip (I420, 640×480, 20 frames at
- * 20 fps, looped by Chromium): a solid colour of their own, their name in white block letters in the middle and a
+ * 20 fps, looped by Chromium): a solid colour of their own, their name in white block letters below the middle and a
  * white square moving along the bottom, so the picture visibly plays. Chromium takes the clip per browser process
  * (`--use-file-for-fake-video-capture`), so each camera needs its own browser (the `twoCameras` fixture).
  */
@@ -49,7 +49,7 @@ function whiteMask(label: string, frame: number): Uint8Array {
   const mask = new Uint8Array(WIDTH * HEIGHT);
   const scale = 12;
   const left = Math.floor((WIDTH - (label.length * 6 - 1) * scale) / 2);
-  const top = Math.floor((HEIGHT - 7 * scale) / 2);
+  const top = Math.floor(HEIGHT * 0.6); // below the middle: clear of the call screens' centred text
   [...label].forEach((char, i) => {
     const glyph = FONT[char];
     if (!glyph) throw new Error(`no block letter for ${char}`);
