@@ -7,7 +7,7 @@ const baseURL = `http://127.0.0.1:${port}`;
 export default defineConfig({
   ...baseConfig,
   testDir: './tests',
-  // The screenshot script runs only on demand: SCREENSHOTS=1 pnpm --filter @parley/e2e test screenshots
+  // The screenshot script runs only on demand: `pnpm screenshots` from the root (SCREENSHOTS=1)
   testIgnore: process.env.SCREENSHOTS === '1' ? [] : ['**/screenshots.spec.ts'],
   use: { ...baseConfig.use, baseURL },
   webServer: parleyServer({

@@ -139,11 +139,11 @@ test.describe('on a phone (390×844)', () => {
     const bob = await asPhone(await open(await newUser('bob'), { locale: 'ru-RU' }));
     await connectCall(alice, bob);
 
-    await expectEvenControls(alice.page, ['Mute', 'Turn camera off', 'Share screen', 'Devices', 'Hang up']);
-    await expectEvenControls(bob.page, ['Выключить микрофон', 'Выключить камеру', 'Показать экран', 'Устройства', 'Завершить']);
+    await expectEvenControls(alice.page, ['Mute', 'Turn camera off', 'Share screen', 'Devices', 'Chat', 'Hang up']);
+    await expectEvenControls(bob.page, ['Выключить микрофон', 'Выключить камеру', 'Показать экран', 'Устройства', 'Чат', 'Завершить']);
     // The Russian bar is even on a wide screen too.
     await bob.page.setViewportSize({ width: 1280, height: 800 });
-    await expectEvenControls(bob.page, ['Выключить микрофон', 'Выключить камеру', 'Показать экран', 'Устройства', 'Завершить']);
+    await expectEvenControls(bob.page, ['Выключить микрофон', 'Выключить камеру', 'Показать экран', 'Устройства', 'Чат', 'Завершить']);
 
     const devices = alice.page.getByRole('button', { name: 'Devices', exact: true });
     await devices.click();

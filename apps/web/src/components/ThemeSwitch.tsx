@@ -10,7 +10,7 @@ export function ThemeSwitch() {
   const t = useT();
   const a11y = useA11y();
   return (
-    <label className="lang-switch" title={t('theme.label')}>
+    <label className="lang-switch theme-switch" title={t('theme.label')}>
       <span className="visually-hidden">{t('theme.label')}</span>
       <select
         aria-label={a11y.theme}

@@ -89,15 +89,6 @@ export function UsersScreen() {
               </span>
               {isUserBlocked && <span className="muted user-status">{t('users.blocked')}</span>}
             </span>
-            <button
-              type="button"
-              className="btn btn-ghost btn-sm"
-              aria-label={isUserBlocked ? a11y.unblock(user.username) : a11y.block(user.username)}
-              aria-pressed={isUserBlocked}
-              onClick={() => void (isUserBlocked ? unblockUser(user.id) : blockUser({ id: user.id, username: user.username }))}
-            >
-              {isUserBlocked ? t('users.unblock') : t('users.block')}
-            </button>
             {/* Calling someone offline waits for them to come online: the button's description says so. Its text is
                 "Call" either way, so the visible label is part of the accessible name (WCAG 2.5.3). */}
             <button
@@ -122,6 +113,16 @@ export function UsersScreen() {
             >
               <Icon name="mic" size={16} />
               <span className="hide-narrow">{t('incall.voiceCall')}</span>
+            </button>
+            {/* Last: the calls are what a row is for, so the keyboard reaches them first. */}
+            <button
+              type="button"
+              className="btn btn-ghost btn-sm"
+              aria-label={isUserBlocked ? a11y.unblock(user.username) : a11y.block(user.username)}
+              aria-pressed={isUserBlocked}
+              onClick={() => void (isUserBlocked ? unblockUser(user.id) : blockUser({ id: user.id, username: user.username }))}
+            >
+              {isUserBlocked ? t('users.unblock') : t('users.block')}
             </button>
           </li>
           );
