@@ -5,7 +5,7 @@ import { resetBlocks } from '../stores/blocks';
 import { callStore } from '../stores/call';
 import { loadHistory, resetHistory } from '../stores/history';
 import { onBeforeLogout, useSessionStore } from '../stores/session';
-import { resetUsers, setPresence } from '../stores/users';
+import { refreshUsersOnConnect, resetUsers, setPresence } from '../stores/users';
 import { createCallController } from './controller';
 import { installDebugSurface } from './debugSurface';
 import { acquireLocalMedia, acquireScreen, acquireTrack, listDevices, type MediaKind } from './media';
@@ -54,6 +54,7 @@ export function startCallController(): void {
   if (started) return;
   started = true;
   controller.start();
+  refreshUsersOnConnect(signaling);
   signaling.on('presence', (message) => {
     const session = useSessionStore.getState();
     setPresence(message.payload, session.status === 'authenticated' ? session.user?.id : undefined);

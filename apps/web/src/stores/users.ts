@@ -1,6 +1,7 @@
 import { LIMITS, type UserListItem } from '@parley/protocol';
 import { create } from 'zustand';
 import { asApiError, usersApi, type ApiError } from '../api/endpoints';
+import type { SignalingPort } from '../signaling/client';
 import type { LoadStatus } from './load';
 
 export interface UsersState {
@@ -143,4 +144,16 @@ export function filterUsers(users: readonly UserListItem[], filter: string): Use
   const shown = needle ? users.filter((u) => u.username.toLowerCase().includes(needle)) : [...users];
   // Array.prototype.sort is stable: within each group the server's order stays.
   return shown.sort((a, b) => Number(b.online) - Number(a.online));
+}
+
+/**
+ * Presence comes as changes, so a socket that was not open when one was sent never hears it: the first socket of a
+ * page may open after the list was read (someone who came online in between stays "offline"), and a socket that
+ * comes back after a blip missed everything meanwhile. Each time a socket opens, a list already shown is read again.
+ * Returns the unsubscribe function.
+ */
+export function refreshUsersOnConnect(signaling: Pick<SignalingPort, 'onStatus'>): () => void {
+  return signaling.onStatus((status) => {
+    if (status.state === 'open' && useUsersStore.getState().status !== 'idle') void loadUsers();
+  });
 }

@@ -1,7 +1,8 @@
 import type { UserListItem } from '@parley/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { configureAuth } from '../../src/api/endpoints';
-import { loadMoreUsers, loadUsers, resetUsers, SEARCH_DEBOUNCE_MS, setPresence, setUserFilter, USERS_PAGE, useUsersStore } from '../../src/stores/users';
+import { loadMoreUsers, loadUsers, refreshUsersOnConnect, resetUsers, SEARCH_DEBOUNCE_MS, setPresence, setUserFilter, USERS_PAGE, useUsersStore } from '../../src/stores/users';
+import { FakeSignaling } from '../helpers/fakeSignaling';
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const name = (n: number) => `user${String(n).padStart(4, '0')}`;
@@ -77,5 +78,31 @@ describe('the people list in pages', () => {
     setPresence({ online: [id(USERS_PAGE + 3)], offline: [] }, undefined);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(asked).toHaveLength(1);
+  });
+});
+
+describe('the people list and the signaling socket', () => {
+  it('is read again each time a socket opens once it is shown (presence sent while no socket was open is not lost)', async () => {
+    const asked = fakeServer();
+    const signaling = new FakeSignaling();
+    const stop = refreshUsersOnConnect(signaling);
+    // Not shown yet: a socket opening reads nothing.
+    signaling.drop();
+    signaling.reconnect();
+    expect(asked).toHaveLength(0);
+    await loadUsers();
+    expect(asked).toHaveLength(1);
+    // Someone came online while our socket was away: the list as the server has it now is read.
+    everyone[0] = { ...everyone[0]!, online: true };
+    signaling.drop();
+    expect(asked).toHaveLength(1);
+    signaling.reconnect();
+    await vi.waitFor(() => expect(useUsersStore.getState().users[0]?.online).toBe(true));
+    expect(asked).toHaveLength(2);
+    stop();
+    signaling.drop();
+    signaling.reconnect();
+    expect(asked).toHaveLength(2);
+    everyone[0] = { ...everyone[0]!, online: false };
   });
 });
