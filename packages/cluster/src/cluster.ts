@@ -197,7 +197,8 @@ export class LocalCluster {
     const port = this.options.ports ? this.options.ports.firstNode + index : await freePort();
     const name = `node-${index + 1}`;
     const logFile = join(this.options.dir, `${name}.log`);
-    const node = new NodeProcess(name, port, () => new ServiceProcess(name, process.execPath, [...this.flags, serverScript], logFile, { env: { ...this.nodeEnv(port), ...env }, ownProcessGroup: this.options.ownProcessGroups ?? false }));
+    // Its database sessions carry its name (pg_stat_activity, and the recorded diagram tells the nodes' writes apart).
+    const node = new NodeProcess(name, port, () => new ServiceProcess(name, process.execPath, [...this.flags, serverScript], logFile, { env: { ...this.nodeEnv(port), PGAPPNAME: `parley-${name}`, ...env }, ownProcessGroup: this.options.ownProcessGroups ?? false }));
     this.nodes.push(node);
     await node.ready();
     return node;

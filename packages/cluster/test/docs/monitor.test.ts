@@ -1,0 +1,33 @@
+import { startRedis } from '@parley/services';
+import { Redis } from 'ioredis';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { monitorRedis, type BackendEvent } from './recorder.js';
+
+/** The two-node diagram reads Redis's traffic from MONITOR: every argument must come back exactly as it was sent. */
+it('MONITOR lines are read back into the arguments a client sent (tabs, quotes, backslashes, UTF-8)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-monitor-'));
+  const redis = await startRedis({ dir });
+  const socket = connect(redis.port, '127.0.0.1');
+  const client = new Redis(redis.url);
+  try {
+    const events: BackendEvent[] = [];
+    await monitorRedis(socket, (event) => events.push(event));
+    const message = `d7\tnode\tconn\t{"type":"webrtc:offer","payload":{"sdp":"v=0\\r\\n\\"x\\" \\\\ \r\n…é"}}`;
+    await client.publish('parley:node:x', message);
+    // The client's own connection check (INFO) comes first.
+    const published = () => events.find((e) => e.kind === 'redis' && e.args[0] === 'publish');
+    await expect.poll(published).toBeDefined();
+    const event = published()!;
+    expect(event.kind === 'redis' && event.args).toEqual(['publish', 'parley:node:x', message]);
+    expect(event.at).toBeGreaterThan(BigInt(Date.now() - 60_000) * 1000n);
+  } finally {
+    client.disconnect();
+    socket.destroy();
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
