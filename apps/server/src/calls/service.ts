@@ -1,4 +1,4 @@
-import type { CallDto, CallHistoryItem, CallMedia, CallRole, CallStatus, EndReason, ErrorCode, RelayedMessage, ServerMessage } from '@parley/protocol';
+import type { CallDto, CallHistoryItem, CallMedia, CallRole, CallStatus, EndReason, ErrorCode, RelayedEnvelope, ServerMessage } from '@parley/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../http/errors.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -295,17 +295,17 @@ export class CallService {
    * renegotiates when it is back). The common case is answered from memory, synchronously; anything else (a call
    * this node's copy does not show as active and bound to this connection) goes through {@link relaySlow}.
    */
-  relay(conn: ConnectionRef, message: RelayedMessage, raw: Buffer): void | Promise<void> {
-    const call = this.live.get(message.payload.callId);
+  relay(conn: ConnectionRef, envelope: RelayedEnvelope, raw: Buffer): void | Promise<void> {
+    const call = this.live.get(envelope.callId);
     if (call !== undefined && call.status === 'active') {
       const role = roleOf(call, conn.userId);
       if (role !== undefined && call.conn[role] === conn.id) {
         const peer = call.conn[other(role)];
-        if (peer !== null && this.delivery.rawToConnection(peer, raw)) this.metrics.countRelayed(message.type);
+        if (peer !== null && this.delivery.rawToConnection(peer, raw)) this.metrics.countRelayed(envelope.type);
         return;
       }
     }
-    return this.relaySlow(conn, message, raw);
+    return this.relaySlow(conn, envelope, raw);
   }
 
   /** This node's timer for a deadline ran out. */
@@ -468,8 +468,8 @@ export class CallService {
     throw new AppError(code, code === 'CALL_NOT_RINGING' ? 'The call is no longer ringing' : 'The call has ended', callId);
   }
 
-  private async relaySlow(conn: ConnectionRef, message: RelayedMessage, raw: Buffer, attempt = 0): Promise<void> {
-    const callId = message.payload.callId;
+  private async relaySlow(conn: ConnectionRef, envelope: RelayedEnvelope, raw: Buffer, attempt = 0): Promise<void> {
+    const { callId } = envelope;
     const call = await this.requireLive(conn.userId, callId, 'hangup');
     const role = roleOf(call, conn.userId);
     if (!role) throw new AppError('NOT_A_PARTICIPANT', 'You are not in this call', callId);
@@ -481,10 +481,10 @@ export class CallService {
     else if (mine !== conn.id) throw new AppError('FORBIDDEN', 'This call is carried by another connection of yours', callId);
     if (current === undefined) {
       if (attempt >= MAX_RETRIES) throw new Error(`Call ${callId} kept changing during a relay`);
-      return this.relaySlow(conn, message, raw, attempt + 1);
+      return this.relaySlow(conn, envelope, raw, attempt + 1);
     }
     const peer = current.conn[other(role)];
-    if (peer !== null && this.delivery.rawToConnection(peer, raw)) this.metrics.countRelayed(message.type);
+    if (peer !== null && this.delivery.rawToConnection(peer, raw)) this.metrics.countRelayed(envelope.type);
   }
 
   /**

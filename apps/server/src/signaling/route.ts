@@ -1,4 +1,13 @@
-import { assertNever, CLOSE_CODES, decodeClientMessage, type ClientMessage, type ErrorCode, type ServerMessage } from '@parley/protocol';
+import {
+  assertNever,
+  CLOSE_CODES,
+  decodeClientMessage,
+  scanRelayedFrame,
+  type ClientMessage,
+  type ErrorCode,
+  type RelayedEnvelope,
+  type ServerMessage,
+} from '@parley/protocol';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
@@ -52,6 +61,16 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
   // path at tens of thousands of frames/s; one frame in 16 is plenty for the latency distribution.
   let relayedFrames = 0;
 
+  /** Forwards an offer, answer or candidate (`frame`, as received) to the other side of its call. */
+  const relay = (conn: Connection, envelope: RelayedEnvelope, frame: Buffer): void | Promise<void> => {
+    if ((relayedFrames++ & 15) !== 0) return calls.relay(conn, envelope, frame);
+    const started = performance.now();
+    const slow = calls.relay(conn, envelope, frame);
+    // Only the common case (answered from memory, synchronously) is timed.
+    if (slow === undefined) metrics.relayLatency.observe((performance.now() - started) / 1000);
+    return slow;
+  };
+
   const dispatch = (conn: Connection, message: ClientMessage, frame: Buffer): void | Promise<void> => {
     switch (message.type) {
       case 'call:accept':
@@ -62,14 +81,8 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
         return calls.rejoin(conn, message.payload.callId);
       case 'webrtc:offer':
       case 'webrtc:answer':
-      case 'webrtc:ice-candidate': {
-        if ((relayedFrames++ & 15) !== 0) return calls.relay(conn, message, frame);
-        const started = performance.now();
-        const slow = calls.relay(conn, message, frame);
-        // Only the common case (answered from memory, synchronously) is timed.
-        if (slow === undefined) metrics.relayLatency.observe((performance.now() - started) / 1000);
-        return slow;
-      }
+      case 'webrtc:ice-candidate':
+        return relay(conn, { type: message.type, callId: message.payload.callId }, frame);
       default:
         return assertNever(message);
     }
@@ -91,20 +104,29 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
     conn.pending = pending;
   };
 
-  /** One frame, after the rate limit: decoded, checked and handled; a promise when it waits for the database. */
+  /** Runs a frame's handler, turning what it throws or rejects with into an `error` message to the sender. */
+  const guarded = <A>(conn: Connection, type: string, handler: (conn: Connection, arg: A, frame: Buffer) => void | Promise<void>, arg: A, frame: Buffer): void | Promise<void> => {
+    try {
+      const done = handler(conn, arg, frame);
+      if (done !== undefined) return done.catch((error: unknown) => failed(conn, type, error));
+    } catch (error) {
+      failed(conn, type, error);
+    }
+  };
+
+  /** One frame, after the rate limit: checked and handled; a promise when it waits for the database. */
   const handle = (conn: Connection, data: RawData, isBinary: boolean): void | Promise<void> => {
     if (isBinary) return sendError(conn, 'VALIDATION_FAILED', 'Binary frames are not accepted; send JSON text');
     // `ws` hands over a Buffer (binaryType 'nodebuffer'). A relayed frame is forwarded as these very bytes.
     const frame = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    // Most frames are WebRTC signaling as browsers write it: checked byte by byte against the JSON grammar and the
+    // message's schema without being parsed (protocol/relay-scan.ts). Anything else is decoded in full, which
+    // accepts it or says what is wrong.
+    const relayed = scanRelayedFrame(frame);
+    if (relayed !== undefined) return guarded(conn, relayed.type, relay, relayed, frame);
     const decoded = decodeClientMessage(frame.toString('utf8'));
     if (!decoded.ok) return sendError(conn, decoded.code, decoded.error, decoded.callId);
-    const { message } = decoded;
-    try {
-      const done = dispatch(conn, message, frame);
-      if (done !== undefined) return done.catch((error: unknown) => failed(conn, message.type, error));
-    } catch (error) {
-      failed(conn, message.type, error);
-    }
+    return guarded(conn, decoded.message.type, dispatch, decoded.message, frame);
   };
 
   const onFrame = (conn: Connection, data: RawData, isBinary: boolean): void => {

@@ -51,7 +51,8 @@ async function trickleRound(target: Target, rate: number, timing: { warmupMs: nu
 }
 
 export async function relayTrickleFigure(sizes: Sizes): Promise<FigureResult> {
-  const pairCounts = sizes.quick ? [50] : [100, 200, 400, 1000];
+  // `--relay-sizes` counts sockets, as for the other relay figures: two per pair.
+  const pairCounts = sizes.relaySizes?.map((sockets) => sockets / 2) ?? (sizes.quick ? [50] : [100, 200, 400, 1000]);
   const timing = sizes.quick ? { warmupMs: 300, durationMs: 1000 } : { warmupMs: 1000, durationMs: 4000 };
   const rows: Row[] = [];
   const details: unknown[] = [];
@@ -108,7 +109,7 @@ async function trickleAt(pairs: number, sizes: Sizes, timing: { warmupMs: number
 
     // With --profile: one more round each under the CPU profiler (at 200 pairs, or the only size with --quick).
     const profile: Record<string, unknown> = {};
-    if (sizes.profileDir && (pairs === 200 || sizes.quick)) {
+    if (sizes.profileDir && (pairs === 200 || sizes.quick || sizes.relaySizes !== null)) {
       for (const t of targets) {
         const path = join(sizes.profileDir, `relay-trickle-${pairs}-${t.name}.cpuprofile`);
         await t.server.request('profileStart', { intervalUs: 100 });
