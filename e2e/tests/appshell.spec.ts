@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { incomingDialog, placeCall } from '../helpers/app';
+import { tapAudioOutput, toneLevel } from '../helpers/audio';
 import { expect, test } from '../helpers/fixtures';
 import { RING_TIMEOUT_MS } from '../helpers/timing';
 
@@ -194,39 +195,9 @@ test.describe('ringing that reaches the callee', () => {
 
   test('the ringtone really plays: the page’s audio output carries sound while it rings', async ({ newUser, open }) => {
     const alice = await open(await newUser('alice'));
-    const bob = await open(await newUser('bob'), {
-      // Tap the page's audio graph: whatever is connected to an AudioContext's speakers is also fed to an analyser.
-      setup: async (context) => {
-        await context.addInitScript(() => {
-          const analysers = new Map<BaseAudioContext, AnalyserNode>();
-          const tapped = window as unknown as { __toneLevel?: () => number };
-          const connect = AudioNode.prototype.connect as (this: AudioNode, ...args: unknown[]) => unknown;
-          AudioNode.prototype.connect = function (this: AudioNode, ...args: unknown[]) {
-            const target = args[0];
-            if (target instanceof AudioDestinationNode) {
-              let analyser = analysers.get(this.context);
-              if (!analyser) {
-                analyser = this.context.createAnalyser();
-                analyser.fftSize = 2048;
-                analysers.set(this.context, analyser);
-              }
-              connect.call(this, analyser);
-            }
-            return connect.apply(this, args);
-          } as typeof AudioNode.prototype.connect;
-          tapped.__toneLevel = () => {
-            let peak = 0;
-            for (const analyser of analysers.values()) {
-              const samples = new Float32Array(analyser.fftSize);
-              analyser.getFloatTimeDomainData(samples);
-              for (const s of samples) peak = Math.max(peak, Math.abs(s));
-            }
-            return peak;
-          };
-        });
-      },
-    });
-    const level = () => bob.page.evaluate(() => (window as unknown as { __toneLevel: () => number }).__toneLevel());
+    // The page's audio output is tapped: the test hears what its AudioContexts send to the speakers.
+    const bob = await open(await newUser('bob'), { setup: tapAudioOutput });
+    const level = () => toneLevel(bob.page);
     expect(await level()).toBe(0);
 
     await placeCall(alice, bob);

@@ -74,18 +74,6 @@ export function IncomingCallDialog() {
       )}
       <SoundHint />
       <div className="incoming-actions">
-        {/* Declines at once and blocks the caller: their next calls are refused as if you were busy. */}
-        <button
-          type="button"
-          className="btn btn-ghost btn-lg"
-          aria-label={a11y.blockCaller}
-          onClick={() => {
-            declineCall();
-            void blockUser(ringing.peer);
-          }}
-        >
-          {t('incoming.block')}
-        </button>
         <button type="button" className="btn btn-danger btn-lg" aria-label={a11y.decline} onClick={declineCall}>
           <Icon name="hangup" />
           {t('incoming.decline')}
@@ -107,6 +95,19 @@ export function IncomingCallDialog() {
           {t('incall.answerWithoutVideo')}
         </button>
       )}
+      {/* Declines at once and blocks the caller: their next calls are refused as if you were busy. Last, after the
+          ways to answer (keyboard users reach those first), and out of the answer row, so it fits a phone. */}
+      <button
+        type="button"
+        className="btn btn-ghost btn-sm incoming-block"
+        aria-label={a11y.blockCaller}
+        onClick={() => {
+          declineCall();
+          void blockUser(ringing.peer);
+        }}
+      >
+        {t('incoming.block')}
+      </button>
     </dialog>
   );
 }
