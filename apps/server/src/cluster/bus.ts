@@ -7,8 +7,8 @@ import type { NamedCallRecord } from '../store/types.js';
  * a message lost on the way is healed by a resync, never by trusting the bus.
  */
 export type BusMessage =
-  /** A frame (already encoded JSON text) for one connection of the receiving node. */
-  | { kind: 'deliver'; conn: string; frame: string }
+  /** A frame (JSON text as UTF-8 bytes: a relayed frame as its sender wrote it) for one connection of the receiving node. */
+  | { kind: 'deliver'; conn: string; frame: Buffer }
   /** A frame for every connection of a user on the receiving node, but `except`. */
   | { kind: 'user'; user: string; frame: string; except?: string }
   /** A call's newest row (ended rows make the receiver drop its copy). */

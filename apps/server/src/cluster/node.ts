@@ -150,7 +150,7 @@ export class ClusterNode {
   private received(message: BusMessage): void {
     switch (message.kind) {
       case 'deliver':
-        this.hub.toConnectionEncoded(message.conn, message.frame);
+        this.hub.rawToConnection(message.conn, message.frame);
         return;
       case 'user':
         this.hub.toUserEncoded(message.user, message.frame, message.except);

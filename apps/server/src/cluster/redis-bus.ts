@@ -1,51 +1,29 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Bus, BusHandlers, BusMessage } from './bus.js';
+import { decodeBatch, encodeBatch, encodeEntry } from './bus-wire.js';
 
 const PREFIX = 'parley:';
 const ALL = `${PREFIX}all`;
+const ALL_BYTES = Buffer.from(ALL);
 const nodeChannel = (node: string) => `${PREFIX}node:${node}`;
-
-/**
- * Wire format, one Redis pub/sub message each: `<kind><seq>\t<from>\t…`. A frame for a connection (the relay's
- * hot path) is `d<seq>\t<from>\t<conn>\t<frame>`, the frame last and as it is (it may hold tabs); every other
- * message is `j<seq>\t<from>\t<json>`. `seq` counts per channel and publisher, so a receiver sees a lost message
- * as a skipped number.
- */
-function encode(seq: number, from: string, message: BusMessage): string {
-  return message.kind === 'deliver' ? `d${seq}\t${from}\t${message.conn}\t${message.frame}` : `j${seq}\t${from}\t${JSON.stringify(message)}`;
-}
-
-function field(text: string, start: number): [string, number] | undefined {
-  const end = text.indexOf('\t', start);
-  return end < 0 ? undefined : [text.slice(start, end), end + 1];
-}
-
-function decode(text: string): { seq: number; from: string; message: BusMessage } | undefined {
-  const head = field(text, 1);
-  const sender = head && field(text, head[1]);
-  if (head === undefined || sender === undefined) return undefined;
-  const seq = Number(head[0]);
-  const from = sender[0];
-  if (text[0] === 'd') {
-    const conn = field(text, sender[1]);
-    if (conn === undefined) return undefined;
-    return { seq, from, message: { kind: 'deliver', conn: conn[0], frame: text.slice(conn[1]) } };
-  }
-  if (text[0] !== 'j') return undefined;
-  return { seq, from, message: JSON.parse(text.slice(sender[1])) as BusMessage };
-}
 
 /**
  * The cluster bus on Redis pub/sub: a channel per node and one for all. At most once, by design (Socket.IO's
  * Redis adapter learned it the hard way): while Redis is unreachable nothing is queued — the publisher has no
  * offline queue, so a frame is dropped rather than delivered late — and every reconnect or skipped sequence number
  * is reported as a gap, after which the node resyncs from the database.
+ *
+ * What a turn of the event loop sends leaves at the end of the turn, one PUBLISH per run of messages to the same
+ * channel (bus-wire.ts), so the order of all messages is kept and a burst of relayed frames for one node costs
+ * one command on each side instead of one per frame.
  */
 export class RedisBus implements Bus {
   private readonly pub: Redis;
   private readonly sub: Redis;
   private readonly seqs = new Map<string, number>();
+  /** What this turn of the event loop has sent so far: runs of entries per channel, in order. */
+  private readonly outbox: { channel: string; parts: Buffer[] }[] = [];
   /** Last sequence number seen per `<channel kind>|<publisher>`. */
   private readonly lastSeen = new Map<string, number>();
   private subscribedAs: string;
@@ -60,8 +38,9 @@ export class RedisBus implements Bus {
     private readonly log: FastifyBaseLogger,
   ) {
     const options = {
-      // The relay publishes a frame per relayed message: commands issued in one turn of the event loop leave in one write.
+      // Commands issued in one turn of the event loop leave in one write. PUBLISH is batched by the bus itself.
       enableAutoPipelining: true,
+      autoPipeliningIgnoredCommands: ['publish'],
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 5), 1_000),
@@ -76,7 +55,7 @@ export class RedisBus implements Bus {
       client.on('close', () => this.stateChanged());
       client.on('error', (error: Error) => this.log.debug({ err: error }, 'redis connection error'));
     }
-    this.sub.on('message', (channel: string, text: string) => this.received(channel, text));
+    this.sub.on('messageBuffer', (channel: Buffer, data: Buffer) => this.received(channel, data));
   }
 
   /** Connects and subscribes; rejects when Redis cannot be reached now. */
@@ -117,35 +96,48 @@ export class RedisBus implements Bus {
   }
 
   private publish(channel: string, message: BusMessage): void {
-    const seq = (this.seqs.get(channel) ?? 0) + 1;
-    this.seqs.set(channel, seq);
-    if (this.pub.status !== 'ready') {
-      this.dropped += 1;
+    const parts = encodeEntry(message);
+    const last = this.outbox.at(-1);
+    if (last !== undefined && last.channel === channel) {
+      last.parts.push(...parts);
       return;
     }
-    this.pub.publish(channel, encode(seq, this.nodeId, message)).catch(() => {
-      this.dropped += 1;
-    });
+    if (this.outbox.push({ channel, parts }) === 1) setImmediate(this.flush);
   }
 
-  private received(channel: string, text: string): void {
-    let decoded;
-    try {
-      decoded = decode(text);
-    } catch {
-      decoded = undefined;
+  private readonly flush = (): void => {
+    for (const { channel, parts } of this.outbox) {
+      const seq = (this.seqs.get(channel) ?? 0) + 1;
+      this.seqs.set(channel, seq);
+      if (this.pub.status !== 'ready') {
+        this.dropped += 1;
+        continue;
+      }
+      this.pub.publish(channel, encodeBatch(seq, this.nodeId, parts)).catch(() => {
+        this.dropped += 1;
+      });
     }
-    if (decoded === undefined) {
-      this.log.warn({ channel }, 'dropped an unreadable bus message');
+    this.outbox.length = 0;
+  };
+
+  private received(channel: Buffer, data: Buffer): void {
+    let batch;
+    try {
+      batch = decodeBatch(data);
+    } catch {
+      batch = undefined;
+    }
+    if (batch === undefined) {
+      this.log.warn({ channel: channel.toString() }, 'dropped an unreadable bus message');
       return;
     }
-    const { seq, from, message } = decoded;
+    const { seq, from, messages } = batch;
     if (from === this.nodeId) return;
-    const key = `${channel === ALL ? 'a' : 'n'}|${from}`;
+    const key = `${channel.equals(ALL_BYTES) ? 'a' : 'n'}|${from}`;
     const last = this.lastSeen.get(key);
     this.lastSeen.set(key, seq);
     if (last !== undefined && seq !== last + 1) this.handlers.gap(`${seq - last - 1} message(s) from ${from} lost`);
-    this.handlers.message(message, from);
+    for (const message of messages) this.handlers.message(message, from);
   }
 
   private stateChanged(): void {

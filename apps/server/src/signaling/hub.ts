@@ -140,17 +140,12 @@ export class SignalingHub implements PresenceSink {
     for (const conn of mine) if (conn.id !== exceptConnectionId) this.send(conn, frame);
   }
 
-  /** An already-encoded frame to one connection of this node. */
-  toConnectionEncoded(connectionId: string, frame: string): boolean {
-    const conn = this.connections.get(connectionId);
-    return conn !== undefined && this.send(conn, frame);
-  }
-
   toConnection(connectionId: string, message: ServerMessage): boolean {
     const conn = this.connections.get(connectionId);
     return conn !== undefined && this.send(conn, JSON.stringify(message));
   }
 
+  /** An already-encoded frame (UTF-8 JSON text) to one connection of this node. */
   rawToConnection(connectionId: string, frame: Buffer): boolean {
     const conn = this.connections.get(connectionId);
     return conn !== undefined && this.send(conn, frame);

@@ -30,12 +30,12 @@ export class Router implements Delivery {
 
   toConnection(connectionId: string, message: ServerMessage): boolean {
     if (this.bus === null || this.identity.owns(connectionId)) return this.hub.toConnection(connectionId, message);
-    return this.forward(connectionId, JSON.stringify(message));
+    return this.forward(connectionId, Buffer.from(JSON.stringify(message), 'utf8'));
   }
 
   rawToConnection(connectionId: string, frame: Buffer): boolean {
     if (this.bus === null || this.identity.owns(connectionId)) return this.hub.rawToConnection(connectionId, frame);
-    return this.forward(connectionId, frame.toString('utf8'));
+    return this.forward(connectionId, frame);
   }
 
   isOnline(userId: string): Promise<boolean> {
@@ -47,7 +47,7 @@ export class Router implements Delivery {
     return this.directory.isConnectionOf(userId, connectionId);
   }
 
-  private forward(connectionId: string, frame: string): boolean {
+  private forward(connectionId: string, frame: Buffer): boolean {
     const node = nodeOf(connectionId);
     if (node === undefined || this.bus === null) return false;
     this.bus.send(node, { kind: 'deliver', conn: connectionId, frame });

@@ -1,3 +1,4 @@
+import { decodeBatch, type BusMessage } from '@parley/server/cluster/bus-wire';
 import { Actor, callRowChanges, SequenceRecorder, type CallRowState, type Endpoint, type Json } from '@parley/server/docs';
 import { Redis } from 'ioredis';
 import { connect, type Socket } from 'node:net';
@@ -40,7 +41,7 @@ const INSTALL = [
 
 /** One thing the backend did: a Redis command or a changed row, with when it happened (µs since the epoch). */
 export type BackendEvent =
-  | { at: bigint; kind: 'redis'; source: string; args: string[] }
+  | { at: bigint; kind: 'redis'; source: string; args: Buffer[] }
   | { at: bigint; kind: 'row'; app: string; table: string; op: string; old: Record<string, Json> | null; new: Record<string, Json> | null };
 
 export class ClusterRecorder extends SequenceRecorder {
@@ -174,14 +175,14 @@ export class ClusterRecorder extends SequenceRecorder {
     }
   }
 
-  private redisLines(source: string, args: string[]): string[] {
+  private redisLines(source: string, bytes: Buffer[]): string[] {
     // A script's own commands (source `lua`) are shown by its EVAL; the recorder's own connections are not shown.
     const node = this.redisClients.get(source);
     if (node === undefined) return [];
-    const [command = '', ...rest] = args;
+    const [command = '', ...rest] = bytes.map((arg) => arg.toString('utf8'));
     switch (command.toLowerCase()) {
       case 'publish':
-        return this.publishLines(node, rest[0] ?? '', rest[1] ?? '');
+        return this.publishLines(node, rest[0] ?? '', bytes[2] ?? Buffer.alloc(0));
       case 'eval': {
         const [script = '', keyCount = '0', ...more] = rest;
         const calls = [...new Set([...script.matchAll(/redis\.call\('(\w+)'/g)].map((m) => m[1]!))];
@@ -192,29 +193,35 @@ export class ClusterRecorder extends SequenceRecorder {
     }
   }
 
-  /** A bus message (see apps/server/src/cluster/redis-bus.ts for its wire format), and who receives it. */
-  private publishLines(node: string, channel: string, text: string): string[] {
-    const fields = text.split('\t');
-    let what: string;
-    if (text.startsWith('d')) {
-      const frame = JSON.parse(fields.slice(3).join('\t')) as { type: string; payload?: Json };
-      what = `deliver to ${this.show(fields[2] ?? '')}: ${frame.type} ${this.payload(frame.payload)}`;
-    } else {
-      const message = JSON.parse(fields.slice(2).join('\t')) as { kind: string; [key: string]: Json };
-      const { kind, ...rest } = message;
-      if (kind === 'user' && typeof rest['frame'] === 'string') {
-        const frame = JSON.parse(rest['frame']) as { type: string; payload?: Json };
-        const except = typeof rest['except'] === 'string' ? ` except ${this.show(rest['except'])}` : '';
-        what = `user ${this.show(String(rest['user']))}${except}: ${frame.type} ${this.payload(frame.payload)}`;
-      } else if (kind === 'call' && typeof rest['call'] === 'object' && rest['call'] !== null && !Array.isArray(rest['call'])) {
-        const { id = null, status = null, endReason = null, version = null } = rest['call'];
-        what = `call row ${this.payload({ id, status, ...(endReason === null ? {} : { endReason }), version })}`;
-      } else {
-        what = `${kind} ${this.payload(rest)}`;
-      }
-    }
+  /** A Redis message of the bus (apps/server/src/cluster/bus-wire.ts: one or more bus messages), and who receives it. */
+  private publishLines(node: string, channel: string, data: Buffer): string[] {
+    const batch = decodeBatch(data);
+    if (batch === undefined) throw new Error(`not a bus message on ${channel}: ${data.toString('utf8')}`);
+    // A turn's messages to one channel leave in one PUBLISH: numbered when there are several.
+    const { messages } = batch;
+    const part = (i: number) => (messages.length > 1 ? ` [${i + 1}/${messages.length}]` : '');
+    const lines = messages.map((message, i) => `${node}->>R: PUBLISH ${this.showWithin(channel)}${part(i)} ${this.busMessage(message)}`);
     const to = channel === 'parley:all' ? [...this.nodeIds.values()].filter((n) => n !== node) : [this.nodeIds.get(channel.replace(/^parley:node:/, '')) ?? '?'];
-    return [`${node}->>R: PUBLISH ${this.showWithin(channel)} ${what}`, ...to.map((n) => `R-->>${n}: message on ${this.showWithin(channel)}`)];
+    return [...lines, ...to.map((n) => `R-->>${n}: message on ${this.showWithin(channel)}`)];
+  }
+
+  /** One bus message, abbreviated. */
+  private busMessage(message: BusMessage): string {
+    if (message.kind === 'deliver') {
+      const frame = JSON.parse(message.frame.toString('utf8')) as { type: string; payload?: Json };
+      return `deliver to ${this.show(message.conn)}: ${frame.type} ${this.payload(frame.payload)}`;
+    }
+    const { kind, ...rest } = JSON.parse(JSON.stringify(message)) as { kind: string; [key: string]: Json };
+    if (kind === 'user' && typeof rest['frame'] === 'string') {
+      const frame = JSON.parse(rest['frame']) as { type: string; payload?: Json };
+      const except = typeof rest['except'] === 'string' ? ` except ${this.show(rest['except'])}` : '';
+      return `user ${this.show(String(rest['user']))}${except}: ${frame.type} ${this.payload(frame.payload)}`;
+    }
+    if (kind === 'call' && typeof rest['call'] === 'object' && rest['call'] !== null && !Array.isArray(rest['call'])) {
+      const { id = null, status = null, endReason = null, version = null } = rest['call'];
+      return `call row ${this.payload({ id, status, ...(endReason === null ? {} : { endReason }), version })}`;
+    }
+    return `${kind} ${this.payload(rest)}`;
   }
 
   private rowLines(group: (BackendEvent & { kind: 'row' })[]): string[] {
@@ -280,9 +287,9 @@ export async function monitorRedis(socket: Socket, report: (event: BackendEvent)
 
 const ESCAPES: Record<string, number> = { n: 10, r: 13, t: 9, a: 7, b: 8, '\\': 92, '"': 34 };
 
-/** `"a" "b\"c"` → [`a`, `b"c`], bytes decoded as UTF-8. */
-function unescapeArgs(text: string): string[] {
-  const args: string[] = [];
+/** `"a" "b\"c"` → the bytes of `a` and of `b"c`. */
+function unescapeArgs(text: string): Buffer[] {
+  const args: Buffer[] = [];
   let i = 0;
   while (i < text.length) {
     if (text[i] !== '"') {
@@ -307,7 +314,7 @@ function unescapeArgs(text: string): string[] {
       }
     }
     i += 1;
-    args.push(Buffer.from(bytes).toString('utf8'));
+    args.push(Buffer.from(bytes));
   }
   return args;
 }
