@@ -4,12 +4,13 @@
 import { Session } from 'node:inspector/promises';
 import { writeFileSync } from 'node:fs';
 import { writeHeapSnapshot } from 'node:v8';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { Socket } from 'node:net';
 
 if (process.send && process.channel) {
   let session;
   let delay;
+  let gc;
   const io = { reads: 0, writes: 0, restore: undefined };
   const handlers = {
     async mem() {
@@ -33,6 +34,28 @@ if (process.send && process.channel) {
       const result = { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) };
       delay = undefined;
       return result;
+    },
+    /** Records garbage collections (PerformanceObserver 'gc' entries) until `gcStop`. */
+    gcStart() {
+      gc = { observer: new PerformanceObserver((list) => gc.entries.push(...list.getEntries())), entries: [] };
+      gc.observer.observe({ entryTypes: ['gc'] });
+      return true;
+    },
+    /** How many collections of each kind ran and how long they paused the thread, in total and at most (ms). */
+    gcStop() {
+      if (!gc) return null;
+      gc.observer.disconnect();
+      const kinds = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb' };
+      const summary = {};
+      for (const entry of gc.entries) {
+        const kind = kinds[entry.detail?.kind] ?? String(entry.detail?.kind);
+        const s = (summary[kind] ??= { count: 0, totalMs: 0, maxMs: 0 });
+        s.count += 1;
+        s.totalMs += entry.duration;
+        s.maxMs = Math.max(s.maxMs, entry.duration);
+      }
+      gc = undefined;
+      return summary;
     },
     /**
      * Counts TCP reads (a socket's 'data' events) and writes (calls of its `_writeGeneric`, which `write` and

@@ -104,16 +104,6 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
     conn.pending = pending;
   };
 
-  /** Runs a frame's handler, turning what it throws or rejects with into an `error` message to the sender. */
-  const guarded = <A>(conn: Connection, type: string, handler: (conn: Connection, arg: A, frame: Buffer) => void | Promise<void>, arg: A, frame: Buffer): void | Promise<void> => {
-    try {
-      const done = handler(conn, arg, frame);
-      if (done !== undefined) return done.catch((error: unknown) => failed(conn, type, error));
-    } catch (error) {
-      failed(conn, type, error);
-    }
-  };
-
   /** One frame, after the rate limit: checked and handled; a promise when it waits for the database. */
   const handle = (conn: Connection, data: RawData, isBinary: boolean): void | Promise<void> => {
     if (isBinary) return sendError(conn, 'VALIDATION_FAILED', 'Binary frames are not accepted; send JSON text');
@@ -123,10 +113,22 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
     // message's schema without being parsed (protocol/relay-scan.ts). Anything else is decoded in full, which
     // accepts it or says what is wrong.
     const relayed = scanRelayedFrame(frame);
-    if (relayed !== undefined) return guarded(conn, relayed.type, relay, relayed, frame);
-    const decoded = decodeClientMessage(frame.toString('utf8'));
-    if (!decoded.ok) return sendError(conn, decoded.code, decoded.error, decoded.callId);
-    return guarded(conn, decoded.message.type, dispatch, decoded.message, frame);
+    let type = 'frame';
+    try {
+      let done: void | Promise<void>;
+      if (relayed !== undefined) {
+        type = relayed.type;
+        done = relay(conn, relayed, frame);
+      } else {
+        const decoded = decodeClientMessage(frame.toString('utf8'));
+        if (!decoded.ok) return sendError(conn, decoded.code, decoded.error, decoded.callId);
+        type = decoded.message.type;
+        done = dispatch(conn, decoded.message, frame);
+      }
+      if (done !== undefined) return done.catch((error: unknown) => failed(conn, type, error));
+    } catch (error) {
+      failed(conn, type, error);
+    }
   };
 
   const onFrame = (conn: Connection, data: RawData, isBinary: boolean): void => {
