@@ -71,6 +71,8 @@ test('a voice call rings as one, is answered without video, and either side adds
     await expect(page.getByTestId('local-video')).toHaveCount(0);
     // The other side's avatar, told by the state channel.
     await expect(page.getByText('Camera is off')).toBeVisible({ timeout: 10_000 });
+    // No picture to float in a window of its own.
+    await expect(page.getByTestId('pip')).toHaveCount(0);
   }
   expect(await videoFramesIn(alice.page, 500)).toBe(0);
 
@@ -79,6 +81,8 @@ test('a voice call rings as one, is answered without video, and either side adds
   await expect(bob.page.getByTestId('local-video')).toBeVisible();
   await expect(alice.page.getByText('Camera is off')).toBeHidden({ timeout: 10_000 });
   await expect.poll(() => videoFramesIn(alice.page, 1_000), { timeout: 15_000 }).toBeGreaterThan(5);
+  // Now there is a picture to float (where the browser offers picture-in-picture).
+  if (await alice.page.evaluate(() => document.pictureInPictureEnabled)) await expect(alice.page.getByTestId('pip')).toBeVisible();
   // And Alice hers.
   await alice.page.getByRole('button', { name: 'Turn camera on' }).click();
   await expect.poll(() => videoFramesIn(bob.page, 1_000), { timeout: 15_000 }).toBeGreaterThan(5);

@@ -164,7 +164,7 @@ export function InCallScreen() {
             ) : null
           }
         />
-        <StageActions screen={screenRef} video={remoteVideoRef} />
+        <StageActions screen={screenRef} video={remoteVideoRef} picture={!showAvatar} />
         <div className="local-pip">
           {localStream ? (
             <VideoTile

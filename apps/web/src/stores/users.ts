@@ -24,6 +24,12 @@ export const USERS_PAGE = LIMITS.userListMaxLimit;
 export const SEARCH_DEBOUNCE_MS = 300;
 
 let inflight: AbortController | null = null;
+/**
+ * Presence heard while a page request was on its way. The server read the page at some moment before answering, and
+ * a presence batch is the latest state of each user it names, so what was heard meanwhile is laid over the page:
+ * without it, someone who came online while the list was being read would stay "offline" until the next change.
+ */
+let heardWhileLoading = new Map<string, boolean>();
 /** The server-side prefix the loaded pages answer (the trimmed filter when it was last searched). */
 let loadedQuery = '';
 
@@ -31,7 +37,17 @@ function startRequest(): AbortController {
   inflight?.abort();
   const controller = new AbortController();
   inflight = controller;
+  heardWhileLoading = new Map();
   return controller;
+}
+
+/** `page` as the server read it, with the presence heard since the request left. Ends the request. */
+function settled(page: readonly UserListItem[]): UserListItem[] {
+  inflight = null;
+  return page.map((u) => {
+    const online = heardWhileLoading.get(u.id);
+    return online === undefined || online === u.online ? u : { ...u, online };
+  });
 }
 
 /** The first page, for what the search box says now (a prefix search on the server). */
@@ -40,12 +56,13 @@ export async function loadUsers(): Promise<void> {
   const query = useUsersStore.getState().filter.trim();
   useUsersStore.setState((s) => ({ status: s.status === 'ready' ? 'ready' : 'loading', loadingMore: false }));
   try {
-    const users = await usersApi.list({ q: query || undefined, limit: USERS_PAGE }, controller.signal);
+    const page = await usersApi.list({ q: query || undefined, limit: USERS_PAGE }, controller.signal);
     if (inflight !== controller) return;
     loadedQuery = query;
-    useUsersStore.setState({ users, status: 'ready', error: null, hasMore: users.length === USERS_PAGE });
+    useUsersStore.setState({ users: settled(page), status: 'ready', error: null, hasMore: page.length === USERS_PAGE });
   } catch (error) {
     if (controller.signal.aborted) return;
+    inflight = null;
     useUsersStore.setState({ status: 'error', error: asApiError(error) });
   }
 }
@@ -60,12 +77,14 @@ export async function loadMoreUsers(): Promise<void> {
   try {
     const page = await usersApi.list({ q: loadedQuery || undefined, limit: USERS_PAGE, after: last.username }, controller.signal);
     if (inflight !== controller) return;
+    const more = settled(page);
     useUsersStore.setState((s) => {
       const known = new Set(s.users.map((u) => u.id));
-      return { users: [...s.users, ...page.filter((u) => !known.has(u.id))], hasMore: page.length === USERS_PAGE, loadingMore: false, error: null };
+      return { users: [...s.users, ...more.filter((u) => !known.has(u.id))], hasMore: page.length === USERS_PAGE, loadingMore: false, error: null };
     });
   } catch (error) {
     if (controller.signal.aborted) return;
+    inflight = null;
     useUsersStore.setState({ loadingMore: false, error: asApiError(error) });
   }
 }
@@ -104,6 +123,10 @@ export function applyPresence(
  * page is loaded: before that, most people are simply on pages not loaded yet, and they come with their state.
  */
 export function setPresence(changes: PresenceChanges, selfId: string | undefined): void {
+  if (inflight !== null) {
+    for (const id of changes.online) heardWhileLoading.set(id, true);
+    for (const id of changes.offline) heardWhileLoading.set(id, false);
+  }
   const { users, status, hasMore } = useUsersStore.getState();
   const applied = applyPresence(users, changes, selfId);
   if (applied.users.some((u, i) => u !== users[i])) useUsersStore.setState({ users: applied.users });

@@ -106,3 +106,38 @@ describe('the people list and the signaling socket', () => {
     everyone[0] = { ...everyone[0]!, online: false };
   });
 });
+
+describe('the people list and presence heard while it is read', () => {
+  /** A `GET /users` that reads the list when asked and answers when `answer()` is called, as a slow server would. */
+  function slowServer(): { answer: () => void } {
+    let answer = () => undefined as void;
+    vi.stubGlobal('fetch', (url: string) => {
+      const limit = Number(new URL(url, 'http://parley.test').searchParams.get('limit'));
+      const page = everyone.slice(0, limit).map((u) => ({ ...u }));
+      return new Promise<Response>((resolve) => {
+        answer = () => resolve(new Response(JSON.stringify(page), { status: 200, headers: { 'content-type': 'application/json' } }));
+      });
+    });
+    return { answer: () => answer() };
+  }
+
+  it('keeps someone who came online after the server read the list but before its answer arrived', async () => {
+    const server = slowServer();
+    const loading = loadUsers();
+    // The server has read user 0 as offline; then they come online, and the presence batch overtakes the answer.
+    setPresence({ online: [id(0)], offline: [id(1)] }, undefined);
+    server.answer();
+    await loading;
+    const [first, second] = useUsersStore.getState().users;
+    expect(first).toMatchObject({ id: id(0), online: true });
+    expect(second).toMatchObject({ id: id(1), online: false });
+    // Presence heard after the answer is applied as usual, and the next read starts from a clean slate.
+    setPresence({ online: [], offline: [id(0)] }, undefined);
+    expect(useUsersStore.getState().users[0]?.online).toBe(false);
+    const again = loadUsers();
+    server.answer();
+    await again;
+    expect(useUsersStore.getState().users[0]?.online).toBe(false);
+  });
+});
+

@@ -26,9 +26,9 @@ const PIP_EVENTS = ['enterpictureinpicture', 'leavepictureinpicture'];
 
 /**
  * The buttons over the other side's video: full screen and picture-in-picture, each shown only where the browser
- * offers it.
+ * offers it; picture-in-picture only while there is a picture (not in a voice call, nor while their camera is off).
  */
-export function StageActions({ screen, video }: { screen: RefObject<HTMLElement | null>; video: RefObject<HTMLVideoElement | null> }) {
+export function StageActions({ screen, video, picture }: { screen: RefObject<HTMLElement | null>; video: RefObject<HTMLVideoElement | null>; picture: boolean }) {
   const a11y = useA11y();
   const [fullscreen, setFullscreen] = useState(false);
   const [pip, setPip] = useState(false);
@@ -58,7 +58,7 @@ export function StageActions({ screen, video }: { screen: RefObject<HTMLElement 
 
   return (
     <div className="stage-actions">
-      {canPictureInPicture() && (
+      {canPictureInPicture() && (picture || pip) && (
         <StageButton on={pip} icon="pip" label={pip ? a11y.exitPip : a11y.pip} testId="pip" onClick={togglePip} />
       )}
       {canFullscreen() && (
