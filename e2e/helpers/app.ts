@@ -76,7 +76,7 @@ export function userRow(page: Page, username: string, lang: UiLanguage = 'en') {
  * gathers hundreds of users over a run: someone not on the first page is found with the search box, as a person
  * with many contacts finds them.
  */
-async function callButton(caller: Tab, username: string) {
+export async function callButton(caller: Tab, username: string) {
   const button = caller.page.getByRole('button', { name: NAMES[caller.lang].call(username), exact: true });
   const shown = await button
     .waitFor({ state: 'visible', timeout: 3_000 })

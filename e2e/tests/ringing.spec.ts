@@ -1,4 +1,4 @@
-import { connectCall, endedNotice, incomingDialog, placeCall } from '../helpers/app';
+import { callButton, connectCall, endedNotice, incomingDialog, placeCall } from '../helpers/app';
 import { expect, test } from '../helpers/fixtures';
 import { RING_TIMEOUT_MS } from '../helpers/timing';
 
@@ -48,7 +48,7 @@ test.describe('a call that is not answered', () => {
 
     await expect(incomingDialog(bob.page)).toBeHidden();
     await expect(endedNotice(bob.page)).toContainText(`${alice.user.username} cancelled the call.`);
-    await expect(alice.page.getByRole('button', { name: `Call ${bob.user.username}` })).toBeVisible();
+    await expect(await callButton(alice, bob.user.username)).toBeVisible();
   });
 
   test('nobody answers: after the ring timeout the caller hears “no answer”, the callee sees a missed call', async ({
@@ -80,7 +80,7 @@ test.describe('a call that is not answered', () => {
     const carol = await open(await newUser('carol'));
     await connectCall(alice, bob);
 
-    await carol.page.getByRole('button', { name: `Call ${bob.user.username}` }).click();
+    await (await callButton(carol, bob.user.username)).click();
     await expect(endedNotice(carol.page)).toContainText(`${bob.user.username} is unavailable right now.`);
     // Bob is not disturbed.
     await expect(incomingDialog(bob.page)).toBeHidden();
