@@ -1,3 +1,4 @@
+import { launchWithSwitch } from '../helpers/browsers';
 import type { BrowserContext, Page } from '@playwright/test';
 import { connectCall, openAs } from '../helpers/app';
 import { expect, test } from '../helpers/fixtures';
@@ -89,10 +90,7 @@ test('on a device with a front and a back camera, Switch camera swaps the camera
   launchOptions,
   baseURL,
 }) => {
-  const browser = await playwright.chromium.launch({
-    ...launchOptions,
-    args: [...(launchOptions.args ?? []).filter((a) => !a.startsWith('--use-fake-device-for-media-stream')), '--use-fake-device-for-media-stream=device-count=3'],
-  });
+  const browser = await launchWithSwitch(playwright.chromium, launchOptions, '--use-fake-device-for-media-stream=device-count=3');
   try {
     const alice = await openAs(browser, baseURL!, await newUser('alice'), { setup: twoFacingCameras });
     const bob = await open(await newUser('bob'));

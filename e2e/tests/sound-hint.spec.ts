@@ -1,3 +1,4 @@
+import { launchWithSwitch } from '../helpers/browsers';
 import { incomingDialog, openAs, placeCall } from '../helpers/app';
 import { tapAudioOutput, toneLevel } from '../helpers/audio';
 import { expect, test } from '../helpers/fixtures';
@@ -21,10 +22,7 @@ test('a tab opened afresh gets a call: “Click to enable sound” shows, and th
 }) => {
   // Chromium's own autoplay rule (also its headless default), named so a change to the shared flags cannot hide
   // it: an AudioContext started in a document nobody has interacted with stays suspended.
-  const browser = await playwright.chromium.launch({
-    ...launchOptions,
-    args: [...(launchOptions.args ?? []).filter((a) => !a.startsWith('--autoplay-policy')), '--autoplay-policy=document-user-activation-required'],
-  });
+  const browser = await launchWithSwitch(playwright.chromium, launchOptions, '--autoplay-policy=document-user-activation-required');
   try {
     const alice = await open(await newUser('alice'));
     // Bob logged in earlier (the login's clicks were gestures in that page); now he opens Parley afresh and does
