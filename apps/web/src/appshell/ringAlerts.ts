@@ -41,6 +41,17 @@ function setFavicon(href: string): void {
   if (link && link.getAttribute('href') !== href) link.setAttribute('href', href);
 }
 
+/** How long an answered call's set-up may keep the ringing favicon, at most. */
+const FAVICON_RESTORE_MAX_WAIT_MS = 1_000;
+
+function restoreFaviconWhenIdle(): void {
+  const restore = () => {
+    if (callStore.call.phase !== 'incoming') setFavicon(FAVICON);
+  };
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(restore, { timeout: FAVICON_RESTORE_MAX_WAIT_MS });
+  else setTimeout(restore, 0);
+}
+
 /** `actions` is missing from TypeScript's DOM NotificationOptions; Chromium shows them for worker notifications. */
 type CallNotificationOptions = NotificationOptions & { actions?: { action: string; title: string }[]; requireInteraction?: boolean };
 
@@ -128,7 +139,8 @@ export function startRingAlerts(): void {
       maybeNotify();
     }
     if (previous.phase === 'incoming' && call.phase !== 'incoming') {
-      setFavicon(FAVICON);
+      // The page fetches and draws the icon on its main thread: not while an answered call is being set up.
+      restoreFaviconWhenIdle();
       clearInterval(vibration);
       if (typeof navigator.vibrate === 'function') navigator.vibrate(0);
       notified = null;

@@ -10,6 +10,7 @@ import {
 import type { IceConfig } from './iceConfig';
 import type { MediaKind } from './media';
 import type { StatsRecord } from './quality';
+import { FAST_START_SCALE, FULL_SIZE_AFTER_MS, scaleVideo } from './fastStart';
 import { withStartBitrate } from './sdp';
 
 /** Makes the browser's `RTCPeerConnection` (a fake one in unit tests). */
@@ -93,6 +94,8 @@ export class PeerLink {
   #ice: IceConfig;
   /** Local candidates of the gathering in progress. */
   #gathered = 0;
+  /** Set once media is up: the video goes to full size when it fires (fastStart.ts). */
+  #fullSizeTimer: ReturnType<typeof setTimeout> | undefined;
   /** Remote tracks that arrived while an offer was being answered: they join the remote stream after the answer. */
   #heldTracks: MediaStreamTrack[] | null = null;
 
@@ -100,7 +103,11 @@ export class PeerLink {
     this.callId = options.callId;
     this.#options = options;
     this.#ice = options.ice;
-    this.pc = options.createPeerConnection({ iceServers: options.ice.iceServers, iceTransportPolicy: options.ice.iceTransportPolicy });
+    this.pc = options.createPeerConnection({
+      iceServers: options.ice.iceServers,
+      iceTransportPolicy: options.ice.iceTransportPolicy,
+      bundlePolicy: 'max-bundle',
+    });
     const pc = this.pc;
 
     pc.onnegotiationneeded = () => void this.#negotiate();
@@ -128,7 +135,11 @@ export class PeerLink {
     if (options.offers) {
       // The offering side lays out the m-lines: always audio, video, then the state channel; sendrecv, tracks or not.
       // Their receivers' tracks are the remote tracks: the remote stream is complete before any <video> shows it.
-      for (const kind of ['audio', 'video'] as const) this.remoteStream.addTrack(pc.addTransceiver(kind, { direction: 'sendrecv' }).receiver.track);
+      // Video starts small (fastStart.ts).
+      for (const kind of ['audio', 'video'] as const) {
+        const init: RTCRtpTransceiverInit = kind === 'video' ? { direction: 'sendrecv', sendEncodings: [{ scaleResolutionDownBy: FAST_START_SCALE }] } : { direction: 'sendrecv' };
+        this.remoteStream.addTrack(pc.addTransceiver(kind, init).receiver.track);
+      }
     }
     this.#channel = this.#openChannel();
   }
@@ -234,6 +245,7 @@ export class PeerLink {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#disconnectedTimer);
+    clearTimeout(this.#fullSizeTimer);
     this.#channel.onopen = this.#channel.onmessage = this.#channel.onclose = null;
     this.pc.onnegotiationneeded = this.pc.onicecandidate = this.pc.ontrack = null;
     this.pc.onconnectionstatechange = this.pc.oniceconnectionstatechange = this.pc.onicegatheringstatechange = null;
@@ -256,6 +268,7 @@ export class PeerLink {
       if (this.#closed || this.#channel !== channel) return;
       this.#sendMediaState();
       this.#flushChat();
+      this.#scheduleFullSize();
       this.#options.onChannelOpen();
     };
     channel.onmessage = ({ data }: MessageEvent) => {
@@ -410,6 +423,19 @@ export class PeerLink {
   }
 
   /** The transceivers an offer created are `recvonly`: make them `sendrecv` (our tracks go on them after the answer). */
+  /** Once per link: full-size video a moment after media first reaches the other side. */
+  #scheduleFullSize(): void {
+    if (this.#fullSizeTimer !== undefined) return;
+    this.#fullSizeTimer = setTimeout(() => {
+      const video = this.#transceiver('video');
+      if (video && !this.#closed) this.#scaleVideo(video, 1);
+    }, FULL_SIZE_AFTER_MS);
+  }
+
+  #scaleVideo(transceiver: RTCRtpTransceiver, scale: number): void {
+    scaleVideo(transceiver.sender, scale).catch((error: unknown) => console.debug('[rtc] could not scale the video', error));
+  }
+
   #adoptTransceivers(): { transceiver: RTCRtpTransceiver; kind: MediaKind }[] {
     const adopted: { transceiver: RTCRtpTransceiver; kind: MediaKind }[] = [];
     for (const transceiver of this.pc.getTransceivers()) {
@@ -417,6 +443,8 @@ export class PeerLink {
       const kind = transceiver.receiver.track.kind;
       if (kind !== 'audio' && kind !== 'video') continue;
       transceiver.direction = 'sendrecv';
+      // Video starts small (fastStart.ts), as the offering side's does.
+      if (kind === 'video' && this.#fullSizeTimer === undefined) this.#scaleVideo(transceiver, FAST_START_SCALE);
       adopted.push({ transceiver, kind });
     }
     return adopted;

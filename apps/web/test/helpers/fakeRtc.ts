@@ -87,18 +87,27 @@ export class FakeDataChannel {
 export class FakeTransceiver {
   mid: string | null = null;
   currentDirection: RTCRtpTransceiverDirection | null = null;
+  /** What the sender encodes (one encoding unless the transceiver was made with others, as in browsers). */
+  encodings: RTCRtpEncodingParameters[];
   readonly sender = {
     track: null as FakeTrack | null,
     replaceTrack: async (track: FakeTrack | null) => {
       this.sender.track = track;
+    },
+    getParameters: (): { encodings: RTCRtpEncodingParameters[] } => ({ encodings: this.encodings.map((encoding) => ({ ...encoding })) }),
+    setParameters: async (parameters: { encodings: RTCRtpEncodingParameters[] }) => {
+      await tick();
+      this.encodings = parameters.encodings.map((encoding) => ({ ...encoding }));
     },
   };
   readonly receiver: { track: FakeTrack };
   constructor(
     kind: 'audio' | 'video',
     public direction: RTCRtpTransceiverDirection,
+    sendEncodings: RTCRtpEncodingParameters[] = [{}],
   ) {
     this.receiver = { track: new FakeTrack(kind) };
+    this.encodings = sendEncodings.map((encoding) => ({ ...encoding }));
   }
   stop(): void {
     this.direction = 'stopped';
@@ -167,8 +176,8 @@ export class FakePeerConnection {
     return `local-ufrag-${this.#ufrag}`;
   }
 
-  addTransceiver(kind: 'audio' | 'video', init: { direction: RTCRtpTransceiverDirection }): FakeTransceiver {
-    const transceiver = new FakeTransceiver(kind, init.direction);
+  addTransceiver(kind: 'audio' | 'video', init: { direction: RTCRtpTransceiverDirection; sendEncodings?: RTCRtpEncodingParameters[] }): FakeTransceiver {
+    const transceiver = new FakeTransceiver(kind, init.direction, init.sendEncodings);
     this.transceivers.push(transceiver);
     this.#negotiationNeeded();
     return transceiver;

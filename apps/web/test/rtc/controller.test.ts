@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../src/api/endpoints';
 import { GLARE_WAIT_MS } from '../../src/rtc/controller';
+import { FAST_START_SCALE, FULL_SIZE_AFTER_MS } from '../../src/rtc/fastStart';
 import { ALICE, BOB, CALL, createHarness, deferred, OTHER_CALL, RING_EXPIRES, settle, type Harness } from '../helpers/callHarness';
 import { fakeAnswer, fakeOffer, FakePeerConnection, FakeTrack } from '../helpers/fakeRtc';
 
@@ -615,5 +616,60 @@ describe('camera flip', () => {
     const before = h.media.handedOut.length;
     await h.controller.flipCamera();
     expect(h.media.handedOut).toHaveLength(before);
+  });
+});
+
+describe('fast start: the first video goes out small', () => {
+  const videoScale = () => h.pc().transceivers.find((t) => t.receiver.track.kind === 'video')?.encodings.map((e) => e.scaleResolutionDownBy ?? 1);
+  const audioScale = () => h.pc().transceivers.find((t) => t.receiver.track.kind === 'audio')?.encodings.map((e) => e.scaleResolutionDownBy ?? 1);
+
+  it('the offering side (callee) makes its video transceiver at half size and goes to full size after media is up', async () => {
+    vi.useFakeTimers();
+    h.signaling.emit(incoming(CALL, BOB));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(videoScale()).toEqual([FAST_START_SCALE]);
+    expect(audioScale()).toEqual([1]);
+    h.controller.acceptCall();
+    h.signaling.emit({ type: 'webrtc:answer', payload: { callId: CALL, sdp: fakeAnswer() } });
+    await vi.advanceTimersByTimeAsync(0);
+    // Not before media is up, however long that takes.
+    await vi.advanceTimersByTimeAsync(FULL_SIZE_AFTER_MS * 2);
+    expect(videoScale()).toEqual([FAST_START_SCALE]);
+    h.pc().connect();
+    await vi.advanceTimersByTimeAsync(FULL_SIZE_AFTER_MS - 100);
+    expect(videoScale()).toEqual([FAST_START_SCALE]);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(videoScale()).toEqual([1]);
+  });
+
+  it('the answering side (caller) scales the video transceiver it adopts from the offer, then goes to full size', async () => {
+    vi.useFakeTimers();
+    const placing = h.controller.placeCall(BOB);
+    await vi.advanceTimersByTimeAsync(0);
+    await placing;
+    h.signaling.emit({ type: 'call:accept', payload: { callId: CALL } });
+    h.signaling.emit({ type: 'webrtc:offer', payload: { callId: CALL, sdp: fakeOffer() } });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.signaling.sentOf('webrtc:answer')).toHaveLength(1);
+    expect(videoScale()).toEqual([FAST_START_SCALE]);
+    expect(audioScale()).toEqual([1]);
+    h.pc().connect();
+    await vi.advanceTimersByTimeAsync(FULL_SIZE_AFTER_MS + 100);
+    expect(videoScale()).toEqual([1]);
+  });
+
+  it('goes to full size once: a reload of the other side (a new offer on this connection) does not shrink it again', async () => {
+    vi.useFakeTimers();
+    const placing = h.controller.placeCall(BOB);
+    await vi.advanceTimersByTimeAsync(0);
+    await placing;
+    h.signaling.emit({ type: 'call:accept', payload: { callId: CALL } });
+    h.signaling.emit({ type: 'webrtc:offer', payload: { callId: CALL, sdp: fakeOffer() } });
+    await vi.advanceTimersByTimeAsync(0);
+    h.pc().connect();
+    await vi.advanceTimersByTimeAsync(FULL_SIZE_AFTER_MS + 100);
+    h.signaling.emit({ type: 'webrtc:offer', payload: { callId: CALL, sdp: fakeOffer('remote-cert-2', 'remote-ufrag-9') } });
+    await vi.advanceTimersByTimeAsync(FULL_SIZE_AFTER_MS + 100);
+    expect(videoScale()).toEqual([1]);
   });
 });

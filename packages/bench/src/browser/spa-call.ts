@@ -28,6 +28,10 @@ declare global {
 
 const epoch = 'performance.timeOrigin + performance.now()';
 
+/** A call whose picture never comes fails the figure with a reason instead of holding the run. */
+const FIRST_FRAME_TIMEOUT_MS = 20_000;
+const FIRST_FRAME_WAIT = `Promise.race([window.__firstRemoteFrame, new Promise((_, reject) => setTimeout(() => reject(new Error('no remote video frame within ${FIRST_FRAME_TIMEOUT_MS} ms of Accept')), ${FIRST_FRAME_TIMEOUT_MS}))])`;
+
 /** A new browser context (first getUserMedia, first RTCPeerConnection of its own) with the SPA signed in as `user`. */
 async function openSpa(browser: Browser, baseUrl: string, user: SpaUser): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ baseURL: baseUrl, permissions: ['camera', 'microphone'], locale: 'en-US' });
@@ -71,7 +75,7 @@ export async function spaCall(browser: Browser, baseUrl: string, caller: SpaUser
       button.click();
       return at;
     });
-    const [callerFrame, calleeFrame] = await Promise.all([a.page, b.page].map((page) => page.evaluate(() => window.__firstRemoteFrame!)));
+    const [callerFrame, calleeFrame] = await Promise.all([a.page.evaluate<number>(FIRST_FRAME_WAIT), b.page.evaluate<number>(FIRST_FRAME_WAIT)]);
     const phases = async (page: Page, frame: number) => {
       const marks = (await page.evaluate(() => window.parleyDebug?.timeline?.() ?? {})) as Partial<Record<Phase, number>>;
       const relative: Partial<Record<Phase, number>> = {};
@@ -81,14 +85,14 @@ export async function spaCall(browser: Browser, baseUrl: string, caller: SpaUser
       }
       return relative;
     };
-    const callerMs = callerFrame! - acceptAt;
-    const calleeMs = calleeFrame! - acceptAt;
+    const callerMs = callerFrame - acceptAt;
+    const calleeMs = calleeFrame - acceptAt;
     const result: SpaCall = {
       callerMs,
       calleeMs,
       bothMs: Math.max(callerMs, calleeMs),
-      caller: await phases(a.page, callerFrame!),
-      callee: await phases(b.page, calleeFrame!),
+      caller: await phases(a.page, callerFrame),
+      callee: await phases(b.page, calleeFrame),
     };
     await a.page.getByRole('button', { name: 'Hang up' }).click();
     await b.page.getByTestId('call-ended').waitFor();

@@ -108,6 +108,9 @@ export async function callSetupFigure(sizes: Sizes): Promise<FigureResult> {
     const rows = setupRows(`call set-up, Chromium, ${calls} calls`, both(timings.parley), both(timings.baseline), { p50: 300, p95: 600 }, sizes, {
       note: `p50 caller ${side(timings.parley, 'callerMs')} ms / callee ${side(timings.parley, 'calleeMs')} ms (baseline ${side(timings.baseline, 'callerMs')} / ${side(timings.baseline, 'calleeMs')}); range shown is min–max over calls; the callee opens its camera after accepting`,
     });
+    // The warm pages keep a camera and a peer connection's worth of renderers busy: closed before the cold calls,
+    // which measure two fresh pages on their own.
+    await Promise.all([callerPage.context().close(), calleePage.context().close()]);
     const cold = await coldRows(browser, parley, sizes);
     rows.push(...cold.rows);
     return { name: 'call-setup', rows, details: { calls, chromium: browser.version(), timings, cold: cold.details } };
