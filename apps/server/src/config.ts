@@ -16,14 +16,7 @@ export interface Config {
   /** Where the state lives: the SQLite file, or PostgreSQL when `DATABASE_URL` is set. */
   database: DatabaseConfig;
   /** Cluster mode (`REDIS_URL` set): this process is one of several nodes; null runs one process on its own. */
-  cluster: {
-    redisUrl: string;
-    heartbeatMs: number;
-    deadAfterMs: number;
-    sweepMs: number;
-    /** A busy bus sends a round of messages at most this often (0: every turn of the event loop). */
-    busFlushMs: number;
-  } | null;
+  cluster: { redisUrl: string; heartbeatMs: number; deadAfterMs: number; sweepMs: number } | null;
   jwtSecret: string;
   /** Where the secret came from when JWT_SECRET was unset: the file in the data folder, and whether it was just made. */
   jwtSecretFile: { path: string; created: boolean } | null;
@@ -215,13 +208,7 @@ function clusterConfig(env: Env, database: DatabaseConfig, jwtSecretGiven: boole
   const heartbeatMs = int(env, 'CLUSTER_HEARTBEAT_MS', 1_000, 50, 60_000);
   const deadAfterMs = int(env, 'CLUSTER_NODE_DEAD_AFTER_MS', 5_000, 100, 600_000);
   if (deadAfterMs < 2 * heartbeatMs) throw new ConfigError('CLUSTER_NODE_DEAD_AFTER_MS must be at least twice CLUSTER_HEARTBEAT_MS, or a node that is merely late is declared dead');
-  return {
-    redisUrl: redis,
-    heartbeatMs,
-    deadAfterMs,
-    sweepMs: int(env, 'CLUSTER_SWEEP_MS', 250, 10, 60_000),
-    busFlushMs: int(env, 'CLUSTER_BUS_FLUSH_MS', 1, 0, 50),
-  };
+  return { redisUrl: redis, heartbeatMs, deadAfterMs, sweepMs: int(env, 'CLUSTER_SWEEP_MS', 250, 10, 60_000) };
 }
 
 export function loadConfig(env: Env = process.env): Config {

@@ -105,7 +105,7 @@ describe('loadConfig', () => {
     it('takes PostgreSQL from DATABASE_URL and turns on with REDIS_URL', () => {
       const config = loadConfig({ DATABASE_PATH: tmp(), DATABASE_URL: pg, REDIS_URL: 'redis://127.0.0.1:6379', JWT_SECRET: secret });
       expect(config.database).toEqual({ kind: 'pg', url: pg, poolSize: 10 });
-      expect(config.cluster).toEqual({ redisUrl: 'redis://127.0.0.1:6379', heartbeatMs: 1000, deadAfterMs: 5000, sweepMs: 250, busFlushMs: 1 });
+      expect(config.cluster).toEqual({ redisUrl: 'redis://127.0.0.1:6379', heartbeatMs: 1000, deadAfterMs: 5000, sweepMs: 250 });
     });
 
     it('refuses to start on SQLite, or without a JWT secret of its own (and generates none)', () => {
@@ -120,7 +120,6 @@ describe('loadConfig', () => {
       [{ DATABASE_URL: 'not a url' }, /DATABASE_URL must be a URL/],
       [{ DATABASE_URL: pg, JWT_SECRET: secret, REDIS_URL: 'http://x' }, /REDIS_URL must start with redis:\/\//],
       [{ DATABASE_URL: pg, JWT_SECRET: secret, REDIS_URL: 'redis://x', CLUSTER_HEARTBEAT_MS: '1000', CLUSTER_NODE_DEAD_AFTER_MS: '1500' }, /at least twice/],
-      [{ DATABASE_URL: pg, JWT_SECRET: secret, REDIS_URL: 'redis://x', CLUSTER_BUS_FLUSH_MS: '100' }, /CLUSTER_BUS_FLUSH_MS must be between 0 and 50/],
     ])('explains a bad setting %j', (env, message) => {
       expect(() => loadConfig({ DATABASE_PATH: tmp(), ...env })).toThrow(message);
     });

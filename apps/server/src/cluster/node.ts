@@ -18,8 +18,6 @@ export interface ClusterSettings {
   deadAfterMs: number;
   /** How often this node sweeps the database for overdue deadlines. */
   sweepMs: number;
-  /** A busy bus sends a round of messages at most this often (redis-bus.ts). */
-  busFlushMs: number;
   reconnectGraceMs: number;
   maxConnectionsPerUser: number;
 }
@@ -100,7 +98,7 @@ export class ClusterNode {
       gap: (reason) => this.gap(reason),
       state: (up) => this.log[up ? 'info' : 'warn']({ node: this.identity.id }, up ? 'cluster bus up' : 'cluster bus down'),
     };
-    this.bus = new RedisBus(settings.redisUrl, identity.id, handlers, log, settings.busFlushMs);
+    this.bus = new RedisBus(settings.redisUrl, identity.id, handlers, log);
     this.directory = new RedisDirectory(this.bus.commands, hub, () => this.identity.id, settings.maxConnectionsPerUser, log);
     this.presence = new ClusterPresence(feed, (message) => {
       if (!this.bus.up) return false;

@@ -14,12 +14,9 @@ const nodeChannel = (node: string) => `${PREFIX}node:${node}`;
  * offline queue, so a frame is dropped rather than delivered late — and every reconnect or skipped sequence number
  * is reported as a gap, after which the node resyncs from the database.
  *
- * What a turn of the event loop sends leaves together, one PUBLISH per run of messages to the same channel
- * (bus-wire.ts), so the order of all messages is kept and a burst of relayed frames for one node costs one command
- * on each side instead of one per frame. An idle bus sends at the end of the turn (`setImmediate`); a busy one at
- * most once per `busFlushMs` (`CLUSTER_BUS_FLUSH_MS`, 1 ms by default): at a steady trickle (many calls, each frame alone in its turn) a
- * round then carries several frames, and Redis and the receiving node wake once for them instead of once each —
- * each wake-up costs more CPU than the frame it carries (packages/bench/PROFILE.md §8).
+ * What a turn of the event loop sends leaves at the end of the turn, one PUBLISH per run of messages to the same
+ * channel (bus-wire.ts), so the order of all messages is kept and a burst of relayed frames for one node costs
+ * one command on each side instead of one per frame.
  */
 export class RedisBus implements Bus {
   private readonly pub: Redis;
@@ -27,10 +24,8 @@ export class RedisBus implements Bus {
   private readonly seqs = new Map<string, number>();
   /** What this turn of the event loop has sent so far: runs of entries per channel, in order. */
   private readonly outbox: { channel: string; parts: Buffer[] }[] = [];
-  /** When the last round of PUBLISHes left (`performance.now()`). */
-  private flushedAt = -Infinity;
-  /** Cancels the scheduled round (there is one while the outbox holds anything). */
-  private cancelRound: (() => void) | undefined;
+  /** The end-of-turn send, while the outbox holds anything. */
+  private round: NodeJS.Immediate | undefined;
   /** Last sequence number seen per `<channel kind>|<publisher>`. */
   private readonly lastSeen = new Map<string, number>();
   private subscribedAs: string;
@@ -43,8 +38,6 @@ export class RedisBus implements Bus {
     private nodeId: string,
     private readonly handlers: BusHandlers,
     private readonly log: FastifyBaseLogger,
-    /** A round of PUBLISHes leaves at most this often while messages keep coming; at once after a quiet spell. */
-    private readonly busFlushMs = 1,
   ) {
     const options = {
       // Commands issued in one turn of the event loop leave in one write. PUBLISH is batched by the bus itself.
@@ -100,7 +93,7 @@ export class RedisBus implements Bus {
   }
 
   async close(): Promise<void> {
-    // What is still waiting for its round (a node's goodbye on SIGTERM) leaves before the connection closes.
+    // What this turn has sent so far (a node's goodbye on SIGTERM) leaves before the connection closes.
     if (this.outbox.length > 0) this.flush();
     this.sub.disconnect();
     this.pub.disconnect();
@@ -113,21 +106,12 @@ export class RedisBus implements Bus {
       last.parts.push(...parts);
       return;
     }
-    if (this.outbox.push({ channel, parts }) !== 1) return;
-    const wait = this.flushedAt + this.busFlushMs - performance.now();
-    if (wait <= 0) {
-      const immediate = setImmediate(this.flush);
-      this.cancelRound = () => clearImmediate(immediate);
-    } else {
-      const timer = setTimeout(this.flush, wait);
-      this.cancelRound = () => clearTimeout(timer);
-    }
+    if (this.outbox.push({ channel, parts }) === 1) this.round = setImmediate(this.flush);
   }
 
   private readonly flush = (): void => {
-    this.cancelRound?.();
-    this.cancelRound = undefined;
-    this.flushedAt = performance.now();
+    clearImmediate(this.round);
+    this.round = undefined;
     for (const { channel, parts } of this.outbox) {
       const seq = (this.seqs.get(channel) ?? 0) + 1;
       this.seqs.set(channel, seq);
