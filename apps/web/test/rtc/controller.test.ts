@@ -623,6 +623,17 @@ describe('fast start: the first video goes out small', () => {
   const videoScale = () => h.pc().transceivers.find((t) => t.receiver.track.kind === 'video')?.encodings.map((e) => e.scaleResolutionDownBy ?? 1);
   const audioScale = () => h.pc().transceivers.find((t) => t.receiver.track.kind === 'audio')?.encodings.map((e) => e.scaleResolutionDownBy ?? 1);
 
+  /** On fake timers: this tab called Bob, Bob accepted and offered, this tab answered (media not up yet). */
+  async function answeredAsCaller(): Promise<void> {
+    vi.useFakeTimers();
+    const placing = h.controller.placeCall(BOB);
+    await vi.advanceTimersByTimeAsync(0);
+    await placing;
+    h.signaling.emit({ type: 'call:accept', payload: { callId: CALL } });
+    h.signaling.emit({ type: 'webrtc:offer', payload: { callId: CALL, sdp: fakeOffer() } });
+    await vi.advanceTimersByTimeAsync(0);
+  }
+
   it('the offering side (callee) makes its video transceiver at half size and goes to full size after media is up', async () => {
     vi.useFakeTimers();
     h.signaling.emit(incoming(CALL, BOB));
@@ -643,13 +654,7 @@ describe('fast start: the first video goes out small', () => {
   });
 
   it('the answering side (caller) scales the video transceiver it adopts from the offer, then goes to full size', async () => {
-    vi.useFakeTimers();
-    const placing = h.controller.placeCall(BOB);
-    await vi.advanceTimersByTimeAsync(0);
-    await placing;
-    h.signaling.emit({ type: 'call:accept', payload: { callId: CALL } });
-    h.signaling.emit({ type: 'webrtc:offer', payload: { callId: CALL, sdp: fakeOffer() } });
-    await vi.advanceTimersByTimeAsync(0);
+    await answeredAsCaller();
     expect(h.signaling.sentOf('webrtc:answer')).toHaveLength(1);
     expect(videoScale()).toEqual([FAST_START_SCALE]);
     expect(audioScale()).toEqual([1]);
@@ -659,13 +664,7 @@ describe('fast start: the first video goes out small', () => {
   });
 
   it('goes to full size once: a reload of the other side (a new offer on this connection) does not shrink it again', async () => {
-    vi.useFakeTimers();
-    const placing = h.controller.placeCall(BOB);
-    await vi.advanceTimersByTimeAsync(0);
-    await placing;
-    h.signaling.emit({ type: 'call:accept', payload: { callId: CALL } });
-    h.signaling.emit({ type: 'webrtc:offer', payload: { callId: CALL, sdp: fakeOffer() } });
-    await vi.advanceTimersByTimeAsync(0);
+    await answeredAsCaller();
     h.pc().connect();
     await vi.advanceTimersByTimeAsync(FULL_SIZE_AFTER_MS + 100);
     h.signaling.emit({ type: 'webrtc:offer', payload: { callId: CALL, sdp: fakeOffer('remote-cert-2', 'remote-ufrag-9') } });
