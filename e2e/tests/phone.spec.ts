@@ -40,7 +40,8 @@ async function screenLuma(page: Page): Promise<number> {
 /** Mean luma of the frames the camera delivers to the local `<video>` (what the preview should look like). */
 async function cameraLuma(page: Page): Promise<number> {
   return page.evaluate(() => {
-    const video = document.querySelector<HTMLVideoElement>('[data-testid="local-video"]')!;
+    // The one on screen: a hidden screen may hold a self-view too.
+    const video = [...document.querySelectorAll<HTMLVideoElement>('[data-testid="local-video"]')].find((v) => v.checkVisibility())!;
     const canvas = new OffscreenCanvas(160, 90);
     const context = canvas.getContext('2d')!;
     context.drawImage(video, 0, 0, 160, 90);
@@ -114,9 +115,10 @@ test.describe('on a phone (390×844)', () => {
     const alice = await asPhone(await open(await newUser('alice')));
     const bob = await open(await newUser('bob'));
     await placeCall(alice, bob);
-    const preview = alice.page.getByTestId('local-video');
+    // The outgoing screen's own preview (the in-call screen is already rendered, hidden, with a self-view of its own).
+    const preview = alice.page.getByTestId('outgoing-call').getByTestId('local-video');
     await alice.page.waitForFunction(() => {
-      const video = document.querySelector<HTMLVideoElement>('[data-testid="local-video"]');
+      const video = document.querySelector<HTMLVideoElement>('[data-testid="outgoing-call"] [data-testid="local-video"]');
       return !!video && video.readyState >= 2 && video.videoWidth > 0;
     });
     const previewBox = await box(preview);

@@ -1,5 +1,5 @@
 import { assertNever } from '@parley/protocol';
-import { Activity, useDeferredValue, useEffect, useState } from 'react';
+import { Activity, useEffect, useState } from 'react';
 import { ConnectionBanner } from '../components/ConnectionBanner';
 import { EndedNotice } from '../components/EndedNotice';
 import { Header, type Tab } from '../components/Header';
@@ -66,9 +66,7 @@ function useTab(): [Tab, (tab: Tab) => void] {
 export default function Home() {
   const [tab, setTab] = useTab();
   useMissedCallsTracking(tab === 'history');
-  // Switching screens is the page's largest render; as a deferred update it waits behind the signaling messages and
-  // WebRTC steps already queued (an answered call's offer arrives right behind the accept) and yields to them.
-  const phase = useDeferredValue(useCallStore((s) => s.call.phase));
+  const phase = useCallStore((s) => s.call.phase);
   const inCall = phase === 'connecting' || phase === 'connected';
   const ringing = phase === 'outgoing' || phase === 'incoming';
   return (
