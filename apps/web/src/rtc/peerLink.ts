@@ -422,7 +422,6 @@ export class PeerLink {
     }
   }
 
-  /** The transceivers an offer created are `recvonly`: make them `sendrecv` (our tracks go on them after the answer). */
   /** Once per link: full-size video a moment after media first reaches the other side. */
   #scheduleFullSize(): void {
     if (this.#fullSizeTimer !== undefined) return;
@@ -436,6 +435,7 @@ export class PeerLink {
     scaleVideo(transceiver.sender, scale).catch((error: unknown) => console.debug('[rtc] could not scale the video', error));
   }
 
+  /** The transceivers an offer created are `recvonly`: make them `sendrecv` (our tracks go on them after the answer). */
   #adoptTransceivers(): { transceiver: RTCRtpTransceiver; kind: MediaKind }[] {
     const adopted: { transceiver: RTCRtpTransceiver; kind: MediaKind }[] = [];
     for (const transceiver of this.pc.getTransceivers()) {
