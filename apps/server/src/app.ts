@@ -16,6 +16,7 @@ import { Sessions } from './auth/sessions.js';
 import { CallService } from './calls/service.js';
 import { LocalDirectory, type Directory } from './cluster/directory.js';
 import { NodeIdentity } from './cluster/node-id.js';
+import { linkKey } from './cluster/node-link.js';
 import { ClusterNode } from './cluster/node.js';
 import { RedisOrLocal, type SharedLimit } from './cluster/redis-fallback.js';
 import type { Config } from './config.js';
@@ -148,7 +149,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     config.cluster === null
       ? null
       : new ClusterNode(
-          { ...config.cluster, reconnectGraceMs: timings.reconnectGraceMs, maxConnectionsPerUser: config.rateLimits.wsMaxConnectionsPerUser },
+          {
+            ...config.cluster,
+            reconnectGraceMs: timings.reconnectGraceMs,
+            maxConnectionsPerUser: config.rateLimits.wsMaxConnectionsPerUser,
+            link: config.cluster.link === null ? null : { ...config.cluster.link, key: linkKey(config.jwtSecret) },
+          },
           identity,
           store,
           hub,

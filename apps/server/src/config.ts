@@ -16,7 +16,14 @@ export interface Config {
   /** Where the state lives: the SQLite file, or PostgreSQL when `DATABASE_URL` is set. */
   database: DatabaseConfig;
   /** Cluster mode (`REDIS_URL` set): this process is one of several nodes; null runs one process on its own. */
-  cluster: { redisUrl: string; heartbeatMs: number; deadAfterMs: number; sweepMs: number } | null;
+  cluster: {
+    redisUrl: string;
+    heartbeatMs: number;
+    deadAfterMs: number;
+    sweepMs: number;
+    /** Where this node listens for direct links from the other nodes, and what it tells them; null: Redis carries all. */
+    link: { address: { host: string; port: number }; advertise: { host: string; port: number } | null } | null;
+  } | null;
   jwtSecret: string;
   /** Where the secret came from when JWT_SECRET was unset: the file in the data folder, and whether it was just made. */
   jwtSecretFile: { path: string; created: boolean } | null;
@@ -208,7 +215,32 @@ function clusterConfig(env: Env, database: DatabaseConfig, jwtSecretGiven: boole
   const heartbeatMs = int(env, 'CLUSTER_HEARTBEAT_MS', 1_000, 50, 60_000);
   const deadAfterMs = int(env, 'CLUSTER_NODE_DEAD_AFTER_MS', 5_000, 100, 600_000);
   if (deadAfterMs < 2 * heartbeatMs) throw new ConfigError('CLUSTER_NODE_DEAD_AFTER_MS must be at least twice CLUSTER_HEARTBEAT_MS, or a node that is merely late is declared dead');
-  return { redisUrl: redis, heartbeatMs, deadAfterMs, sweepMs: int(env, 'CLUSTER_SWEEP_MS', 250, 10, 60_000) };
+  return { redisUrl: redis, heartbeatMs, deadAfterMs, sweepMs: int(env, 'CLUSTER_SWEEP_MS', 250, 10, 60_000), link: linkConfig(env) };
+}
+
+/**
+ * `NODE_LINK_ADDRESS`: `host:port` (`[v6]:port`) where this node takes direct links from the others; port 0 takes
+ * any free one; `off`: Redis carries everything. The others are told that address, or `NODE_LINK_ADVERTISE` when
+ * they reach this node by another (a port mapped by a container): what is told cannot be a wildcard.
+ */
+function linkConfig(env: Env): NonNullable<Config['cluster']>['link'] {
+  const given = env['NODE_LINK_ADDRESS'];
+  if (given === 'off') return null;
+  const address = hostPort('NODE_LINK_ADDRESS', given === undefined || given === '' ? '127.0.0.1:0' : given);
+  const advertised = env['NODE_LINK_ADVERTISE'];
+  const advertise = advertised === undefined || advertised === '' ? null : hostPort('NODE_LINK_ADVERTISE', advertised);
+  const told = advertise ?? address;
+  if (told.host === '0.0.0.0' || told.host === '::') throw new ConfigError(`the other nodes cannot reach a wildcard address (${told.host}): set NODE_LINK_ADVERTISE to the address they reach this node by`);
+  if (advertise !== null && advertise.port === 0) throw new ConfigError('NODE_LINK_ADVERTISE needs a port');
+  return { address, advertise };
+}
+
+function hostPort(name: string, raw: string): { host: string; port: number } {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(raw);
+  const host = match?.[1] ?? match?.[2];
+  const port = Number(match?.[3]);
+  if (host === undefined || !(port >= 0 && port <= 65_535)) throw new ConfigError(`${name} must be host:port (e.g. 10.0.0.5:7400 or [fd00::5]:7400)${name === 'NODE_LINK_ADDRESS' ? ' or off' : ''}, got ${raw}`);
+  return { host, port };
 }
 
 export function loadConfig(env: Env = process.env): Config {

@@ -105,7 +105,24 @@ describe('loadConfig', () => {
     it('takes PostgreSQL from DATABASE_URL and turns on with REDIS_URL', () => {
       const config = loadConfig({ DATABASE_PATH: tmp(), DATABASE_URL: pg, REDIS_URL: 'redis://127.0.0.1:6379', JWT_SECRET: secret });
       expect(config.database).toEqual({ kind: 'pg', url: pg, poolSize: 10 });
-      expect(config.cluster).toEqual({ redisUrl: 'redis://127.0.0.1:6379', heartbeatMs: 1000, deadAfterMs: 5000, sweepMs: 250 });
+      expect(config.cluster).toEqual({
+        redisUrl: 'redis://127.0.0.1:6379',
+        heartbeatMs: 1000,
+        deadAfterMs: 5000,
+        sweepMs: 250,
+        link: { address: { host: '127.0.0.1', port: 0 }, advertise: null },
+      });
+    });
+
+    it('takes the direct links between nodes from NODE_LINK_ADDRESS and NODE_LINK_ADVERTISE, or turns them off', () => {
+      const cluster = (env: Record<string, string>) => loadConfig({ DATABASE_PATH: tmp(), DATABASE_URL: pg, REDIS_URL: 'redis://127.0.0.1:6379', JWT_SECRET: secret, ...env }).cluster;
+      expect(cluster({ NODE_LINK_ADDRESS: 'off' })?.link).toBeNull();
+      expect(cluster({ NODE_LINK_ADDRESS: '10.0.0.5:7400' })?.link).toEqual({ address: { host: '10.0.0.5', port: 7400 }, advertise: null });
+      expect(cluster({ NODE_LINK_ADDRESS: '[fd00::5]:7400' })?.link).toEqual({ address: { host: 'fd00::5', port: 7400 }, advertise: null });
+      expect(cluster({ NODE_LINK_ADDRESS: '0.0.0.0:7400', NODE_LINK_ADVERTISE: 'node-3.internal:17400' })?.link).toEqual({
+        address: { host: '0.0.0.0', port: 7400 },
+        advertise: { host: 'node-3.internal', port: 17400 },
+      });
     });
 
     it('refuses to start on SQLite, or without a JWT secret of its own (and generates none)', () => {
@@ -120,6 +137,10 @@ describe('loadConfig', () => {
       [{ DATABASE_URL: 'not a url' }, /DATABASE_URL must be a URL/],
       [{ DATABASE_URL: pg, JWT_SECRET: secret, REDIS_URL: 'http://x' }, /REDIS_URL must start with redis:\/\//],
       [{ DATABASE_URL: pg, JWT_SECRET: secret, REDIS_URL: 'redis://x', CLUSTER_HEARTBEAT_MS: '1000', CLUSTER_NODE_DEAD_AFTER_MS: '1500' }, /at least twice/],
+      [{ DATABASE_URL: pg, JWT_SECRET: secret, REDIS_URL: 'redis://x', NODE_LINK_ADDRESS: '10.0.0.5' }, /NODE_LINK_ADDRESS must be host:port/],
+      [{ DATABASE_URL: pg, JWT_SECRET: secret, REDIS_URL: 'redis://x', NODE_LINK_ADDRESS: '10.0.0.5:99999' }, /NODE_LINK_ADDRESS must be host:port/],
+      [{ DATABASE_URL: pg, JWT_SECRET: secret, REDIS_URL: 'redis://x', NODE_LINK_ADDRESS: '0.0.0.0:7400' }, /wildcard/],
+      [{ DATABASE_URL: pg, JWT_SECRET: secret, REDIS_URL: 'redis://x', NODE_LINK_ADVERTISE: '10.0.0.5:0' }, /NODE_LINK_ADVERTISE needs a port/],
     ])('explains a bad setting %j', (env, message) => {
       expect(() => loadConfig({ DATABASE_PATH: tmp(), ...env })).toThrow(message);
     });

@@ -22,6 +22,8 @@ export interface ClusterOptions {
   nginx?: boolean;
   /** More environment for every node (short ring, grace and heartbeat settings in tests). */
   env?: Record<string, string>;
+  /** More environment for the node with this index (0 for the first), over `env`. */
+  envOf?: (index: number) => Record<string, string>;
   /** fsync on (the local cluster a person runs); off in tests. */
   durable?: boolean;
   /** Fixed ports (the local cluster): nginx, then the nodes; free ones otherwise. */
@@ -198,7 +200,7 @@ export class LocalCluster {
     const name = `node-${index + 1}`;
     const logFile = join(this.options.dir, `${name}.log`);
     // Its database sessions carry its name (pg_stat_activity, and the recorded diagram tells the nodes' writes apart).
-    const node = new NodeProcess(name, port, () => new ServiceProcess(name, process.execPath, [...this.flags, serverScript], logFile, { env: { ...this.nodeEnv(port), PGAPPNAME: `parley-${name}`, ...env }, ownProcessGroup: this.options.ownProcessGroups ?? false }));
+    const node = new NodeProcess(name, port, () => new ServiceProcess(name, process.execPath, [...this.flags, serverScript], logFile, { env: { ...this.nodeEnv(port), PGAPPNAME: `parley-${name}`, ...this.options.envOf?.(index), ...env }, ownProcessGroup: this.options.ownProcessGroups ?? false }));
     this.nodes.push(node);
     await node.ready();
     return node;

@@ -46,8 +46,14 @@ export function decodeBatch(data: Buffer): Batch | undefined {
   const seq = decimal(data, 0, seqEnd);
   const from = data.toString('latin1', seqEnd + 1, headEnd);
   if (seq === undefined || from.length === 0) return undefined;
+  const messages = decodeEntries(data, headEnd + 1);
+  return messages === undefined ? undefined : { seq, from, messages };
+}
+
+/** The entries of `data` from `from` to its end; undefined when there are none or they are not entries. */
+export function decodeEntries(data: Buffer, from: number): BusMessage[] | undefined {
   const messages: BusMessage[] = [];
-  let at = headEnd + 1;
+  let at = from;
   while (at < data.length) {
     const kind = data[at];
     if (kind === DELIVER) {
@@ -67,7 +73,7 @@ export function decodeBatch(data: Buffer): Batch | undefined {
       return undefined;
     }
   }
-  return messages.length === 0 ? undefined : { seq, from, messages };
+  return messages.length === 0 ? undefined : messages;
 }
 
 /** The non-negative integer written in ASCII digits in `data[from, to)`, else undefined. */

@@ -7,6 +7,7 @@ import type { Presence, PresenceFeed } from '../signaling/presence.js';
 import type { NamedCallRecord, Store } from '../store/types.js';
 import type { BusHandlers, BusMessage } from './bus.js';
 import type { NodeIdentity } from './node-id.js';
+import type { LinkSettings } from './node-link.js';
 import { RedisBus } from './redis-bus.js';
 import { RedisDirectory } from './redis-directory.js';
 
@@ -20,6 +21,8 @@ export interface ClusterSettings {
   sweepMs: number;
   reconnectGraceMs: number;
   maxConnectionsPerUser: number;
+  /** Direct links between nodes for what one sends to another; null: Redis carries everything. */
+  link: LinkSettings | null;
 }
 
 /**
@@ -98,7 +101,7 @@ export class ClusterNode {
       gap: (reason) => this.gap(reason),
       state: (up) => this.log[up ? 'info' : 'warn']({ node: this.identity.id }, up ? 'cluster bus up' : 'cluster bus down'),
     };
-    this.bus = new RedisBus(settings.redisUrl, identity.id, handlers, log);
+    this.bus = new RedisBus(settings.redisUrl, identity.id, handlers, log, settings.link);
     this.directory = new RedisDirectory(this.bus.commands, hub, () => this.identity.id, settings.maxConnectionsPerUser, log);
     this.presence = new ClusterPresence(feed, (message) => {
       if (!this.bus.up) return false;
@@ -224,6 +227,7 @@ export class ClusterNode {
       for (const node of reaped.nodes) {
         this.log.warn({ node, by: this.identity.id }, 'declared a silent node dead');
         this.metrics.nodesReaped.inc();
+        this.bus.forgetNode(node);
         const offline = await this.directory.removeNode(node).catch(() => [] as string[]);
         for (const user of offline) this.presence.changed(user, false);
       }

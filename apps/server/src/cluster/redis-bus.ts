@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Bus, BusHandlers, BusMessage } from './bus.js';
 import { decodeBatch, encodeBatch, encodeEntry } from './bus-wire.js';
+import { NodeLinks, type LinkSettings } from './node-link.js';
 
 const PREFIX = 'parley:';
 const ALL = `${PREFIX}all`;
@@ -17,13 +18,18 @@ const nodeChannel = (node: string) => `${PREFIX}node:${node}`;
  * What a turn of the event loop sends leaves at the end of the turn, one PUBLISH per run of messages to the same
  * channel (bus-wire.ts), so the order of all messages is kept and a burst of relayed frames for one node costs
  * one command on each side instead of one per frame.
+ *
+ * With {@link LinkSettings}, what goes to one node travels over a direct link to it once one is up (node-link.ts),
+ * and Redis carries the broadcasts and whatever has no link.
  */
 export class RedisBus implements Bus {
   private readonly pub: Redis;
   private readonly sub: Redis;
   private readonly seqs = new Map<string, number>();
-  /** What this turn of the event loop has sent so far: runs of entries per channel, in order. */
-  private readonly outbox: { channel: string; parts: Buffer[] }[] = [];
+  /** What this turn of the event loop has sent so far: runs of entries per channel (and node, null: all), in order. */
+  private readonly outbox: { channel: string; node: string | null; parts: Buffer[] }[] = [];
+  /** Direct links to the other nodes, when this node has them. */
+  private readonly links: NodeLinks | null;
   /** The end-of-turn send, while the outbox holds anything. */
   private round: NodeJS.Immediate | undefined;
   /** Last sequence number seen per `<channel kind>|<publisher>`. */
@@ -38,6 +44,7 @@ export class RedisBus implements Bus {
     private nodeId: string,
     private readonly handlers: BusHandlers,
     private readonly log: FastifyBaseLogger,
+    links: LinkSettings | null = null,
   ) {
     const options = {
       // Commands issued in one turn of the event loop leave in one write. PUBLISH is batched by the bus itself.
@@ -58,12 +65,31 @@ export class RedisBus implements Bus {
       client.on('error', (error: Error) => this.log.debug({ err: error }, 'redis connection error'));
     }
     this.sub.on('messageBuffer', (channel: Buffer, data: Buffer) => this.received(channel, data));
+    this.links =
+      links === null
+        ? null
+        : new NodeLinks(
+            links,
+            {
+              nodeId: () => this.nodeId,
+              switchOver: (node) => {
+                if (this.outbox.length > 0) this.flush();
+                return this.seqs.get(nodeChannel(node)) ?? 0;
+              },
+              lastSeenFrom: (node) => this.lastSeen.get(`n|${node}`),
+              message: (message, from) => this.handlers.message(message, from),
+              gap: (reason) => this.handlers.gap(reason),
+            },
+            this.pub,
+            log,
+          );
   }
 
   /** Connects and subscribes; rejects when Redis cannot be reached now. */
   async start(): Promise<void> {
     await Promise.all([this.pub.connect(), this.sub.connect()]);
     await this.sub.subscribe(ALL, nodeChannel(this.nodeId));
+    await this.links?.start();
   }
 
   get up(): boolean {
@@ -71,11 +97,16 @@ export class RedisBus implements Bus {
   }
 
   send(node: string, message: BusMessage): void {
-    this.publish(nodeChannel(node), message);
+    this.publish(nodeChannel(node), node, message);
   }
 
   broadcast(message: BusMessage): void {
-    this.publish(ALL, message);
+    this.publish(ALL, null, message);
+  }
+
+  /** A node was declared dead: its links go. */
+  forgetNode(node: string): void {
+    this.links?.forget(node);
   }
 
   /** This node has a new name (it was fenced): listen on its new channel instead. */
@@ -85,6 +116,7 @@ export class RedisBus implements Bus {
     this.subscribedAs = nodeId;
     await this.sub.subscribe(nodeChannel(nodeId));
     await this.sub.unsubscribe(nodeChannel(old));
+    await this.links?.renamed(old);
   }
 
   /** The Redis client for the rest of the node's Redis work (directory, rate limits): the publisher's connection. */
@@ -95,24 +127,26 @@ export class RedisBus implements Bus {
   async close(): Promise<void> {
     // What this turn has sent so far (a node's goodbye on SIGTERM) leaves before the connection closes.
     if (this.outbox.length > 0) this.flush();
+    await this.links?.close();
     this.sub.disconnect();
     this.pub.disconnect();
   }
 
-  private publish(channel: string, message: BusMessage): void {
+  private publish(channel: string, node: string | null, message: BusMessage): void {
     const parts = encodeEntry(message);
     const last = this.outbox.at(-1);
     if (last !== undefined && last.channel === channel) {
       last.parts.push(...parts);
       return;
     }
-    if (this.outbox.push({ channel, parts }) === 1) this.round = setImmediate(this.flush);
+    if (this.outbox.push({ channel, node, parts }) === 1) this.round = setImmediate(this.flush);
   }
 
   private readonly flush = (): void => {
     clearImmediate(this.round);
     this.round = undefined;
-    for (const { channel, parts } of this.outbox) {
+    for (const { channel, node, parts } of this.outbox) {
+      if (node !== null && this.links?.send(node, parts) === true) continue;
       const seq = (this.seqs.get(channel) ?? 0) + 1;
       this.seqs.set(channel, seq);
       if (this.pub.status !== 'ready') {
@@ -139,11 +173,13 @@ export class RedisBus implements Bus {
     }
     const { seq, from, messages } = batch;
     if (from === this.nodeId) return;
-    const key = `${channel.equals(ALL_BYTES) ? 'a' : 'n'}|${from}`;
+    const toAll = channel.equals(ALL_BYTES);
+    const key = `${toAll ? 'a' : 'n'}|${from}`;
     const last = this.lastSeen.get(key);
     this.lastSeen.set(key, seq);
     if (last !== undefined && seq !== last + 1) this.handlers.gap(`${seq - last - 1} message(s) from ${from} lost`);
     for (const message of messages) this.handlers.message(message, from);
+    if (!toAll) this.links?.redisSeen(from, seq);
   }
 
   private stateChanged(): void {
@@ -156,6 +192,7 @@ export class RedisBus implements Bus {
     if (this.hasBeenUp) {
       this.lastSeen.clear();
       this.handlers.gap('reconnected to redis');
+      void this.links?.register();
     }
     this.hasBeenUp = true;
   }

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BusMessage } from '../../src/cluster/bus.js';
 import { RedisBus } from '../../src/cluster/redis-bus.js';
-import { connected, startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { connected, frameNumbers, numberedFrame, startTestRedis, waitUntil, type TestRedis } from '../helpers/redis.js';
 
 /**
  * The Redis bus's rounds, against a real redis-server: what one turn of the event loop sends to a node leaves in
@@ -26,16 +26,8 @@ afterAll(async () => {
 });
 
 const log = pino({ level: 'silent' });
-const frame = (n: number): BusMessage => ({ kind: 'deliver', conn: 'b.conn-1', frame: Buffer.from(JSON.stringify({ n })) });
-const numbers = (messages: BusMessage[]) => messages.map((m) => (m.kind === 'deliver' ? (JSON.parse(m.frame.toString()) as { n: number }).n : -1));
-
-async function waitUntil(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+const frame = numberedFrame;
+const numbers = frameNumbers;
 
 /** Node `a` sending to node `b`, with what `b` received and how many PUBLISHes reached `b`'s channel. */
 async function pair() {

@@ -1,3 +1,4 @@
+import type { BusMessage } from '../../src/cluster/bus.js';
 import { startRedis, type RedisServer } from '@parley/services';
 import { Redis } from 'ioredis';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -44,5 +45,18 @@ export async function reconnected(clients: Redis[], timeoutMs = 10_000): Promise
   while (!clients.every((c) => c.status === 'ready')) {
     if (Date.now() - started > timeoutMs) throw new Error(`Redis clients not reconnected within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A bus frame for connection `b.conn-1` of node `b`, numbered; {@link frameNumbers} reads the numbers back. */
+export const numberedFrame = (n: number): BusMessage => ({ kind: 'deliver', conn: 'b.conn-1', frame: Buffer.from(JSON.stringify({ n })) });
+export const frameNumbers = (messages: BusMessage[]) => messages.map((m) => (m.kind === 'deliver' ? (JSON.parse(m.frame.toString()) as { n: number }).n : -1));
+
+/** Polls `check` every 5 ms until it holds; throws after `timeoutMs`. */
+export async function waitUntil(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }

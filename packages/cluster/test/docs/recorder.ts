@@ -2,9 +2,11 @@ import { decodeBatch, type BusMessage } from '@parley/server/cluster/bus-wire';
 import { Actor, callRowChanges, SequenceRecorder, type CallRowState, type Endpoint, type Json } from '@parley/server/docs';
 import { Redis } from 'ioredis';
 import { connect, type Socket } from 'node:net';
+import { freePort } from '@parley/services';
 import pg from 'pg';
 import { startCluster, type ScratchCluster } from '../../src/scratch.js';
 import { endpointOf } from '../helpers/clients.js';
+import { startLinkTap, type LinkEvent, type LinkTap } from './link-tap.js';
 
 /**
  * The recorder of src/docs/sequence.ts (in @parley/server) against a real cluster of two nodes of the production
@@ -14,15 +16,19 @@ import { endpointOf } from '../helpers/clients.js';
  * - Redis: a `MONITOR` connection sees every command each client sends, in the order Redis ran them, with Redis's
  *   clock. Each node's two connections carry its name (`parley-pub-<node>`, `parley-sub-<node>`), so `CLIENT LIST`
  *   tells which node sent what. Commands a Lua script runs are shown by the script's `EVAL`.
+ * - The direct links between nodes: each node tells the others the port of a tap in front of its own link port
+ *   (`NODE_LINK_ADVERTISE`, link-tap.ts), which passes every byte on and reports the bus messages it sees.
  * - PostgreSQL: a row trigger on every table but `nodes` (whose heartbeat rows would fill the picture) sends each
  *   changed row with `pg_notify`, the writer's `application_name` (every node connects as `parley-node-N`) and
  *   `clock_timestamp()`. Notifications arrive when the transaction commits, so rolled-back writes never show.
  *
- * Within a step, Redis commands and database writes are merged in the order they happened (both clocks are this
+ * Within a step, link messages, Redis commands and database writes are merged in the order they happened (both clocks are this
  * machine's); then come the HTTP answer and the frames each browser received, as in the one-process recorder.
  */
 
 const CHANNEL = 'parley_recorder';
+/** How far apart (µs) a link message and a Redis command of one node may be seen and still be one turn's. */
+const SAME_TURN_US = 5_000n;
 /** Every table a node writes while serving people; `nodes` (heartbeats) is left out. */
 const TABLES = ['users', 'revoked_sessions', 'calls', 'call_members', 'blocks'];
 const INSTALL = [
@@ -39,8 +45,9 @@ const INSTALL = [
   ...TABLES.map((t) => `create trigger parley_recorder after insert or update or delete on ${t} for each row execute function parley_recorder_row()`),
 ];
 
-/** One thing the backend did: a Redis command or a changed row, with when it happened (µs since the epoch). */
+/** One thing the backend did: a link message, a Redis command or a changed row, with when it happened (µs since the epoch). */
 export type BackendEvent =
+  | LinkEvent
   | { at: bigint; kind: 'redis'; source: string; args: Buffer[] }
   | { at: bigint; kind: 'row'; app: string; table: string; op: string; old: Record<string, Json> | null; new: Record<string, Json> | null };
 
@@ -48,7 +55,6 @@ export class ClusterRecorder extends SequenceRecorder {
   protected readonly backendNote = 'N1,N2';
   // A frame crosses two processes and Redis: more room than one process needs on a loaded 2-core machine.
   protected override quietMs = 400;
-  private readonly events: BackendEvent[] = [];
   private seen = 0;
   /** Redis client address → participant (`N1`, `N2`), from `CLIENT LIST`. */
   private readonly redisClients = new Map<string, string>();
@@ -61,6 +67,8 @@ export class ClusterRecorder extends SequenceRecorder {
     private readonly monitor: Socket,
     private readonly commands: Redis,
     private readonly db: pg.Client,
+    private readonly taps: LinkTap[],
+    private readonly events: BackendEvent[],
   ) {
     super({ presence: false });
   }
@@ -69,11 +77,21 @@ export class ClusterRecorder extends SequenceRecorder {
   static async start(): Promise<ClusterRecorder> {
     // Not the tests' fast deadlines: on a loaded machine a late heartbeat or a slow step must not reap a node or
     // end the ringing call in the middle of the recording.
-    const cluster = await startCluster({ nodes: 2, env: { PRESENCE_BATCH_MS: '50', CALL_RING_TIMEOUT_MS: '30000', CLUSTER_HEARTBEAT_MS: '1000', CLUSTER_NODE_DEAD_AFTER_MS: '30000' } });
+    const events: BackendEvent[] = [];
+    const linkPorts = [await freePort(), await freePort()];
+    const taps = await Promise.all(linkPorts.map((port) => startLinkTap(port, (event) => events.push(event))));
+    const cluster = await startCluster({
+      nodes: 2,
+      env: { PRESENCE_BATCH_MS: '50', CALL_RING_TIMEOUT_MS: '30000', CLUSTER_HEARTBEAT_MS: '1000', CLUSTER_NODE_DEAD_AFTER_MS: '30000' },
+      envOf: (i) => ({ NODE_LINK_ADDRESS: `127.0.0.1:${linkPorts[i] ?? 0}`, NODE_LINK_ADVERTISE: `127.0.0.1:${taps[i]?.port ?? 0}` }),
+    }).catch(async (error: unknown) => {
+      for (const tap of taps) await tap.close();
+      throw error;
+    });
     const db = new pg.Client({ connectionString: cluster.postgres.url, application_name: 'parley-recorder' });
     const commands = new Redis(cluster.redis.url, { connectionName: 'parley-recorder' });
     const monitor = connect(cluster.redis.port, '127.0.0.1');
-    const rec = new ClusterRecorder(cluster, monitor, commands, db);
+    const rec = new ClusterRecorder(cluster, monitor, commands, db, taps, events);
     try {
       await db.connect();
       for (const statement of INSTALL) await db.query(statement);
@@ -138,11 +156,16 @@ export class ClusterRecorder extends SequenceRecorder {
     this.seen = this.events.length;
     // Array.prototype.sort is stable: events with the same microsecond keep their arrival order.
     fresh.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+    this.afterSameTurnCommands(fresh);
     const lines: string[] = [];
     for (let i = 0; i < fresh.length; i++) {
       const event = fresh[i]!;
       if (event.kind === 'redis') {
         lines.push(...this.redisLines(event.source, event.args));
+        continue;
+      }
+      if (event.kind === 'link') {
+        lines.push(...this.linkLines(event));
         continue;
       }
       // Rows one statement changed in one table arrive together: one line for them.
@@ -159,6 +182,7 @@ export class ClusterRecorder extends SequenceRecorder {
   async stop(): Promise<void> {
     for (const actor of this.actors) actor.kill();
     this.monitor.destroy();
+    for (const tap of this.taps) await tap.close();
     this.commands.disconnect();
     await this.db.end().catch(() => undefined);
     await this.cluster.done();
@@ -203,6 +227,32 @@ export class ClusterRecorder extends SequenceRecorder {
     const lines = messages.map((message, i) => `${node}->>R: PUBLISH ${this.showWithin(channel)}${part(i)} ${this.busMessage(message)}`);
     const to = channel === 'parley:all' ? [...this.nodeIds.values()].filter((n) => n !== node) : [this.nodeIds.get(channel.replace(/^parley:node:/, '')) ?? '?'];
     return [...lines, ...to.map((n) => `R-->>${n}: message on ${this.showWithin(channel)}`)];
+  }
+
+  /**
+   * A node sends what one turn queued for Redis and for its links together, and the tap (in this busy process) may
+   * see a link message before or after Redis runs the commands sent with it. So that the picture does not change
+   * from run to run, a link message goes after the Redis commands its node sent within {@link SAME_TURN_US} of it.
+   */
+  private afterSameTurnCommands(events: BackendEvent[]): void {
+    for (let i = events.length - 1; i >= 0; i--) {
+      const link = events[i];
+      if (link?.kind !== 'link') continue;
+      const node = this.nodeIds.get(link.from);
+      let j = i;
+      for (let next = events[j + 1]; next?.kind === 'redis' && this.redisClients.get(next.source) === node && next.at - link.at < SAME_TURN_US; next = events[j + 1]) {
+        events[j] = next;
+        j += 1;
+      }
+      events[j] = link;
+    }
+  }
+
+  /** Bus messages one node sent another over their direct link in one turn: numbered when there are several. */
+  private linkLines({ from, to, messages }: LinkEvent): string[] {
+    const [sender = '?', receiver = '?'] = [this.nodeIds.get(from), this.nodeIds.get(to)];
+    const part = (i: number) => (messages.length > 1 ? ` [${i + 1}/${messages.length}]` : '');
+    return messages.map((message, i) => `${sender}->>${receiver}: link${part(i)} ${this.busMessage(message)}`);
   }
 
   /** One bus message, abbreviated. */

@@ -18,7 +18,7 @@ async function callAcrossTwoNodes(rec: ClusterRecorder): Promise<void> {
   const alice = await rec.actor('alice', 'Alice (browser)', 0, { online: true });
   const bob = await rec.actor('bob', 'Bob (browser)', 1, { online: true });
   await rec.begin();
-  rec.note('server', 'each step: the action, then Redis commands and database writes<br/>in the order they happened, then the HTTP answer, then the frames each browser got');
+  rec.note('server', 'each step: the action, then what the nodes sent each other (over their direct link),<br/>Redis commands and database writes in the order they happened, then the HTTP answer, then the frames each browser got');
   let callId = '';
   await alice.rest('POST', '/calls', { calleeId: bob.userId, connectionId: alice.connectionId }, (body) => {
     const id = (body as { callId?: unknown }).callId;
