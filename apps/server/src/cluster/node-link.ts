@@ -200,6 +200,15 @@ export class NodeLinks {
     }
   }
 
+  /** How many links are up: opened by this node (out), by others (in). */
+  up(): { out: number; in: number } {
+    let out = 0;
+    for (const link of this.outbound.values()) if (link.state === 'up') out += 1;
+    let inbound = 0;
+    for (const link of this.inbound.values()) if (!link.socket.destroyed) inbound += 1;
+    return { out, in: inbound };
+  }
+
   /** A node was declared dead: its links go. */
   forget(node: string): void {
     const out = this.outbound.get(node);

@@ -102,6 +102,7 @@ export class ClusterNode {
       state: (up) => this.log[up ? 'info' : 'warn']({ node: this.identity.id }, up ? 'cluster bus up' : 'cluster bus down'),
     };
     this.bus = new RedisBus(settings.redisUrl, identity.id, handlers, log, settings.link);
+    metrics.watchBus(this.bus.stats);
     this.directory = new RedisDirectory(this.bus.commands, hub, () => this.identity.id, settings.maxConnectionsPerUser, log);
     this.presence = new ClusterPresence(feed, (message) => {
       if (!this.bus.up) return false;

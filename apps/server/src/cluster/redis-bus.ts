@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import type { Bus, BusHandlers, BusMessage } from './bus.js';
 import { decodeBatch, encodeBatch, encodeEntry } from './bus-wire.js';
 import { NodeLinks, type LinkSettings } from './node-link.js';
+import type { BusStats } from '../observability/metrics.js';
 
 const PREFIX = 'parley:';
 const ALL = `${PREFIX}all`;
@@ -34,6 +35,8 @@ export class RedisBus implements Bus {
   private round: NodeJS.Immediate | undefined;
   /** Last sequence number seen per `<channel kind>|<publisher>`. */
   private readonly lastSeen = new Map<string, number>();
+  /** Batches sent to single nodes, by path. */
+  private readonly sentBy = { link: 0, redis: 0 };
   private subscribedAs: string;
   private wasUp = false;
   private hasBeenUp = false;
@@ -104,6 +107,12 @@ export class RedisBus implements Bus {
     this.publish(ALL, null, message);
   }
 
+  /** For the metrics: batches sent to single nodes by path, links up by direction. */
+  readonly stats: BusStats = {
+    sent: () => ({ ...this.sentBy }),
+    links: () => this.links?.up() ?? { out: 0, in: 0 },
+  };
+
   /** A node was declared dead: its links go. */
   forgetNode(node: string): void {
     this.links?.forget(node);
@@ -146,7 +155,11 @@ export class RedisBus implements Bus {
     clearImmediate(this.round);
     this.round = undefined;
     for (const { channel, node, parts } of this.outbox) {
-      if (node !== null && this.links?.send(node, parts) === true) continue;
+      if (node !== null && this.links?.send(node, parts) === true) {
+        this.sentBy.link += 1;
+        continue;
+      }
+      if (node !== null) this.sentBy.redis += 1;
       const seq = (this.seqs.get(channel) ?? 0) + 1;
       this.seqs.set(channel, seq);
       if (this.pub.status !== 'ready') {

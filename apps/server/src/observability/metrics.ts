@@ -2,6 +2,12 @@ import type { RelayedEnvelope } from '@parley/protocol';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 type RelayedType = RelayedEnvelope['type'];
+
+/** What a cluster node's bus tells the metrics: batches sent to single nodes by path, links up by direction. */
+export interface BusStats {
+  sent(): { link: number; redis: number };
+  links(): { out: number; in: number };
+}
 const RELAYED_TYPES: readonly RelayedType[] = ['webrtc:offer', 'webrtc:answer', 'webrtc:ice-candidate'];
 
 /** Prometheus metrics of one app instance (its own registry, so tests can run several apps in one process). */
@@ -24,8 +30,43 @@ export function createMetrics() {
       }
     },
   });
+  // A cluster node's bus reports what it sent and which links are up when scraped (see `watchBus`).
+  let bus: BusStats | null = null;
+  const reportedSends = { link: 0, redis: 0 };
+  const busSends = new Counter({
+    name: 'parley_cluster_bus_sends_total',
+    help: 'Batches of bus messages this node sent to one other node, by path: over the direct link to it, or through Redis',
+    labelNames: ['path'],
+    ...opts,
+    collect() {
+      if (bus === null) return;
+      const sent = bus.sent();
+      for (const path of ['link', 'redis'] as const) {
+        if (sent[path] > reportedSends[path]) this.inc({ path }, sent[path] - reportedSends[path]);
+        reportedSends[path] = sent[path];
+      }
+    },
+  });
+  const links = new Gauge({
+    name: 'parley_cluster_links',
+    help: 'Direct links to other nodes that are up, by who opened them (out: this node, to send; in: another node)',
+    labelNames: ['direction'],
+    ...opts,
+    collect() {
+      if (bus === null) return;
+      const up = bus.links();
+      this.set({ direction: 'out' }, up.out);
+      this.set({ direction: 'in' }, up.in);
+    },
+  });
   return {
     registry,
+    busSends,
+    links,
+    /** Reports a cluster node's bus in `busSends` and `links`. */
+    watchBus(source: BusStats): void {
+      bus = source;
+    },
     wsConnections: new Gauge({ name: 'parley_ws_connections', help: 'Open WebSocket connections', ...opts }),
     onlineUsers: new Gauge({ name: 'parley_online_users', help: 'Users with at least one open connection', ...opts }),
     liveCalls: new Gauge({ name: 'parley_calls_live', help: 'Calls by status (created = ringing)', labelNames: ['status'], ...opts }),

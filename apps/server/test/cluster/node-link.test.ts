@@ -6,6 +6,7 @@ import type { BusMessage } from '../../src/cluster/bus.js';
 import { encodeBatch, encodeEntry } from '../../src/cluster/bus-wire.js';
 import { linkKey, SWITCH_WAIT_MS } from '../../src/cluster/node-link.js';
 import { RedisBus } from '../../src/cluster/redis-bus.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 import { connected, frameNumbers, numberedFrame, startTestRedis, waitUntil, type TestRedis } from '../helpers/redis.js';
 
 /**
@@ -123,6 +124,14 @@ describe('direct links between nodes', () => {
     expect(byRedis).toBeGreaterThan(0);
     expect(publishes.count).toBe(byRedis);
     expect(b.gaps).toEqual([]);
+    // The metrics say the same: one link up each way, the batches that went through Redis, the rest over the link.
+    const metrics = createMetrics();
+    metrics.watchBus(a.bus.stats);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('parley_cluster_links{direction="out"} 1');
+    expect(text).toContain('parley_cluster_links{direction="in"} 1');
+    expect(text).toContain(`parley_cluster_bus_sends_total{path="redis"} ${byRedis}`);
+    expect(Number(/parley_cluster_bus_sends_total\{path="link"\} (\d+)/.exec(text)?.[1])).toBeGreaterThan(50);
   });
 
   it('go back to Redis when a link goes, keep the order, and open again', async () => {
