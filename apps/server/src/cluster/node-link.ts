@@ -224,6 +224,7 @@ export class NodeLinks {
     for (const node of [...this.inbound.keys()]) this.forget(node);
     await this.redis.del(addressKey(old)).catch(() => undefined);
     await this.register();
+    await this.discover();
   }
 
   async close(): Promise<void> {
