@@ -193,8 +193,9 @@ export class NodeLinks {
     const link = this.inbound.get(from);
     if (link === undefined) return;
     const { state } = link;
-    if (state.kind === 'waiting' && seq >= state.seq) this.release(link);
-    else if (state.kind === 'live') {
+    if (state.kind === 'waiting' && seq === state.seq) return this.release(link);
+    // A later one: the sender has already left the link it opened, and what the link holds is older than this.
+    if (state.kind === 'live' || (state.kind === 'waiting' && seq > state.seq)) {
       this.dropInbound(link);
       this.side.gap(`the link from ${from} was left for Redis`);
     }

@@ -55,6 +55,12 @@ async function node(id: string, key: Buffer | null = KEY): Promise<Node> {
   return { bus, received, gaps };
 }
 
+/** Waits until the bus has its link to the other node up, and what it sent through Redis before has arrived. */
+async function linkUp(bus: RedisBus): Promise<void> {
+  await waitUntil(() => bus.stats.links().out === 1);
+  await sleep(50);
+}
+
 /** Counts the Redis messages published to a node's channel. */
 async function publishesTo(id: string): Promise<{ count: number }> {
   const publishes = { count: 0 };
@@ -116,6 +122,7 @@ describe('direct links between nodes', () => {
     const publishes = await publishesTo('b');
     await stream(a.bus, 'b', 0, 400);
     await waitUntil(() => b.received.length === 400);
+    await linkUp(a.bus);
     const byRedis = publishes.count;
     await stream(a.bus, 'b', 400, 1_200);
     await waitUntil(() => b.received.length === 1_200);
@@ -148,6 +155,7 @@ describe('direct links between nodes', () => {
     // A link opens again; Redis stops carrying the stream again.
     await stream(a.bus, 'b', 600, 800);
     await waitUntil(() => numbers(b.received).at(-1) === 799);
+    await linkUp(a.bus);
     const afterReopen = publishes.count;
     await stream(a.bus, 'b', 800, 1_000);
     await waitUntil(() => numbers(b.received).at(-1) === 999);
@@ -209,6 +217,20 @@ describe('direct links between nodes', () => {
     await publishAs('x', 'b', 1, [frame(2)]);
     await closed;
     expect(numbers(b.received)).toEqual([1, 2]);
+    expect(b.gaps).toHaveLength(1);
+  });
+
+  it('drop what a new link holds when a later Redis message shows its sender has already left it', async () => {
+    const b = await node('b');
+    const { socket, closed } = await rawLink('b', 'x');
+    socket.write(startFrame(1));
+    socket.write(batchFrame([frame(2)]));
+    await sleep(50);
+    // Redis message 1 never came (lost); message 2 was sent after the link broke, so the link's frame is older.
+    await publishAs('x', 'b', 2, [frame(3)]);
+    await closed;
+    await sleep(SWITCH_WAIT_MS + 100);
+    expect(numbers(b.received)).toEqual([3]);
     expect(b.gaps).toHaveLength(1);
   });
 
