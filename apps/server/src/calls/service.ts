@@ -470,7 +470,14 @@ export class CallService {
 
   private async relaySlow(conn: ConnectionRef, envelope: RelayedEnvelope, raw: Buffer, attempt = 0): Promise<void> {
     const { callId } = envelope;
-    const call = await this.requireLive(conn.userId, callId, 'hangup');
+    let call = await this.requireLive(conn.userId, callId, 'hangup');
+    // A cluster node's copy may be behind what the sender already knows: the news of an accept is broadcast through
+    // Redis, while the frames that followed it (the accept and the offer to this node's socket) can come first, over
+    // the direct link between the nodes. Before refusing, read the row.
+    if (this.replication !== null && attempt === 0 && !carries(call, conn)) {
+      await this.refresh(callId);
+      call = await this.requireLive(conn.userId, callId, 'hangup');
+    }
     const role = roleOf(call, conn.userId);
     if (!role) throw new AppError('NOT_A_PARTICIPANT', 'You are not in this call', callId);
     if (call.status !== 'active') throw new AppError('CALL_NOT_ACTIVE', 'The call is not active', callId);
@@ -623,4 +630,10 @@ export class CallService {
     this.inFlight.add(tracked);
     void tracked.finally(() => this.inFlight.delete(tracked));
   }
+}
+
+/** Whether `conn` carries its user's side of `call`, and the call is active: what a relayed frame needs. */
+function carries(call: LiveCall, conn: ConnectionRef): boolean {
+  const role = roleOf(call, conn.userId);
+  return call.status === 'active' && role !== undefined && call.conn[role] === conn.id;
 }

@@ -7,7 +7,7 @@ export type { BusMessage };
  * one channel in one turn of the event loop (a burst of relayed frames for one node is one PUBLISH and one read on
  * the receiving node):
  *
- *     <seq> TAB <from> LF <entry>…
+ *     <seq> TAB <from> [TAB <node>,<node>…] LF <entry>…      (the nodes listed got the entries over their link)
  *     entry = "d" <conn> TAB <length> TAB <frame>     a frame for one connection, the very bytes its sender wrote
  *           | "j" <length> TAB <json>                  any other message, as JSON
  *
@@ -27,14 +27,21 @@ export function encodeEntry(message: BusMessage): Buffer[] {
   return [Buffer.from(`j${json.length}\t`, 'latin1'), json];
 }
 
-/** A Redis message: the header, then the entries' parts in order. */
-export function encodeBatch(seq: number, from: string, parts: readonly Buffer[]): Buffer {
-  return Buffer.concat([Buffer.from(`${seq}\t${from}\n`, 'latin1'), ...parts]);
+/**
+ * A Redis message: the header, then the entries' parts in order. `linked`: the nodes that got these messages over
+ * their direct link (a broadcast), which skip this copy.
+ */
+export function encodeBatch(seq: number, from: string, parts: readonly Buffer[], linked: readonly string[] = []): Buffer {
+  const head = linked.length === 0 ? `${seq}\t${from}\n` : `${seq}\t${from}\t${linked.join(',')}\n`;
+  return Buffer.concat([Buffer.from(head, 'latin1'), ...parts]);
 }
 
 export interface Batch {
   seq: number;
   from: string;
+  /** Nodes that got the messages over their direct link. */
+  linked: string[];
+  /** Empty for a marker (it only moves the sequence on). */
   messages: BusMessage[];
 }
 
@@ -44,10 +51,10 @@ export function decodeBatch(data: Buffer): Batch | undefined {
   const seqEnd = data.indexOf(TAB);
   if (headEnd < 0 || seqEnd < 1 || seqEnd > headEnd) return undefined;
   const seq = decimal(data, 0, seqEnd);
-  const from = data.toString('latin1', seqEnd + 1, headEnd);
+  const [from = '', linked] = data.toString('latin1', seqEnd + 1, headEnd).split('\t');
   if (seq === undefined || from.length === 0) return undefined;
-  const messages = decodeEntries(data, headEnd + 1);
-  return messages === undefined ? undefined : { seq, from, messages };
+  const messages = headEnd + 1 === data.length ? [] : decodeEntries(data, headEnd + 1);
+  return messages === undefined ? undefined : { seq, from, linked: linked === undefined ? [] : linked.split(','), messages };
 }
 
 /** The entries of `data` from `from` to its end; undefined when there are none or they are not entries. */

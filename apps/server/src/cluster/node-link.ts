@@ -12,12 +12,15 @@ import { decodeEntries } from './bus-wire.js';
  * and carries the unicasts too while there is no link (not yet opened, the peer has none, it broke).
  *
  * Order per sender and receiver is kept across the two paths:
- * - **Onto the link.** Once the link is up, the sender sends what its bus has queued through Redis, and opens the
- *   link with the sequence number of its last Redis message to that node; the receiver holds what comes over the
- *   link until it has seen that Redis message (or for {@link SWITCH_WAIT_MS}, when it was lost: a gap).
+ * - **Onto the link.** Once the link is up, the sender sends what its bus has queued through Redis and a marker
+ *   behind it, and opens the link with the marker's sequence number; the receiver holds what comes over the link
+ *   until it has seen the marker (or for {@link SWITCH_WAIT_MS}, when it was lost: a gap). From then on the link
+ *   carries everything the sender sends that node, its broadcasts included (their Redis copy names the nodes that
+ *   got them by link, which skip it), so a change and the frames that follow it arrive in the order they were sent.
  * - **Back to Redis.** A sender whose link broke sends through Redis again. A receiver that gets a Redis message
- *   from a node whose link it has taken into use drops that link, so nothing older can arrive after it: frames
- *   still in flight on the link are lost (the bus is at most once; the receiver resyncs, as for any gap).
+ *   from a node whose link it has taken into use (a broadcast that does not name it, or anything on its own
+ *   channel) drops that link, so nothing older can arrive after it: frames still in flight on the link are lost
+ *   (the bus is at most once; the receiver resyncs, as for any gap).
  *
  * Only nodes of the cluster may open a link: the receiver sends a nonce, the sender answers with an HMAC of it
  * under a key derived from the shared JWT secret. The link is not encrypted (like Redis without TLS): it belongs
@@ -48,7 +51,10 @@ export interface LinkSettings {
 /** What the links need of the bus around them. */
 export interface LinkBusSide {
   nodeId(): string;
-  /** Sends what the bus has queued now; returns the sequence number of its last Redis message to `node` (0: none). */
+  /**
+   * Sends what the bus has queued now, then a marker to `node` through Redis, behind everything this node sent
+   * there before (broadcasts too); returns the marker's sequence number.
+   */
   switchOver(node: string): number;
   /** The sequence number of the last Redis message seen from `node` on this node's channel. */
   lastSeenFrom(node: string): number | undefined;
@@ -77,6 +83,16 @@ const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
 const START = 0x53; // S
 const BATCH = 0x42; // B
+
+/** The link frame of a batch of bus entries. */
+function batchFrame(parts: readonly Buffer[]): Buffer {
+  let length = 1;
+  for (const part of parts) length += part.length;
+  const head = Buffer.allocUnsafe(5);
+  head.writeUInt32BE(length, 0);
+  head[4] = BATCH;
+  return Buffer.concat([head, ...parts], length + 4);
+}
 
 /** A link this node opens to another, by what it is doing. */
 type Outbound =
@@ -166,23 +182,35 @@ export class NodeLinks {
    */
   send(node: string, parts: readonly Buffer[]): boolean {
     const link = this.outbound.get(node);
-    if (link?.state === 'up') {
-      if (link.socket.writableLength > MAX_BACKLOG) {
-        this.log.warn({ node }, 'a node link backed up: sending through Redis');
-        link.socket.destroy();
-        return false;
-      }
-      let length = 1;
-      for (const part of parts) length += part.length;
-      const head = Buffer.allocUnsafe(5);
-      head.writeUInt32BE(length, 0);
-      head[4] = BATCH;
-      link.socket.write(Buffer.concat([head, ...parts], length + 4));
-      return true;
-    }
+    if (link?.state === 'up') return this.write(node, link.socket, batchFrame(parts));
     if (link === undefined) this.open(node, 0);
     else if (link.state === 'down' && Date.now() >= link.retryAt) this.open(node, link.failures);
     return false;
+  }
+
+  /**
+   * Sends a broadcast's entries over every link that is up, so that each of those nodes gets it in order with what
+   * else this node sends it; returns those nodes (the Redis copy names them, and they skip it).
+   */
+  broadcast(parts: readonly Buffer[]): string[] {
+    const linked: string[] = [];
+    let frame: Buffer | undefined;
+    for (const [node, link] of this.outbound) {
+      if (link.state !== 'up') continue;
+      frame ??= batchFrame(parts);
+      if (this.write(node, link.socket, frame)) linked.push(node);
+    }
+    return linked;
+  }
+
+  private write(node: string, socket: Socket, frame: Buffer): boolean {
+    if (socket.writableLength > MAX_BACKLOG) {
+      this.log.warn({ node }, 'a node link backed up: sending through Redis');
+      socket.destroy();
+      return false;
+    }
+    socket.write(frame);
+    return true;
   }
 
   /**
@@ -199,6 +227,14 @@ export class NodeLinks {
       this.dropInbound(link);
       this.side.gap(`the link from ${from} was left for Redis`);
     }
+  }
+
+  /** A Redis broadcast from `from` that does not name this node as linked: `from` has left its link to it. */
+  redisBroadcastSeen(from: string): void {
+    const link = this.inbound.get(from);
+    if (link?.state.kind !== 'live') return;
+    this.dropInbound(link);
+    this.side.gap(`the link from ${from} was left for Redis`);
   }
 
   /** How many links are up: opened by this node (out), by others (in). */

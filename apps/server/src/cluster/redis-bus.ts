@@ -77,7 +77,7 @@ export class RedisBus implements Bus {
               nodeId: () => this.nodeId,
               switchOver: (node) => {
                 if (this.outbox.length > 0) this.flush();
-                return this.seqs.get(nodeChannel(node)) ?? 0;
+                return this.publishNow(nodeChannel(node), [], []);
               },
               lastSeenFrom: (node) => this.lastSeen.get(`n|${node}`),
               message: (message, from) => this.handlers.message(message, from),
@@ -155,23 +155,34 @@ export class RedisBus implements Bus {
     clearImmediate(this.round);
     this.round = undefined;
     for (const { channel, node, parts } of this.outbox) {
-      if (node !== null && this.links?.send(node, parts) === true) {
+      if (node === null) {
+        // A broadcast: over every link that is up, and through Redis for the rest (naming the linked, who skip it).
+        this.publishNow(channel, parts, this.links?.broadcast(parts) ?? []);
+        continue;
+      }
+      if (this.links?.send(node, parts) === true) {
         this.sentBy.link += 1;
         continue;
       }
-      if (node !== null) this.sentBy.redis += 1;
-      const seq = (this.seqs.get(channel) ?? 0) + 1;
-      this.seqs.set(channel, seq);
-      if (this.pub.status !== 'ready') {
-        this.dropped += 1;
-        continue;
-      }
-      this.pub.publish(channel, encodeBatch(seq, this.nodeId, parts)).catch(() => {
-        this.dropped += 1;
-      });
+      this.sentBy.redis += 1;
+      this.publishNow(channel, parts, []);
     }
     this.outbox.length = 0;
   };
+
+  /** One Redis message now (no entries: a marker); returns its sequence number. */
+  private publishNow(channel: string, parts: readonly Buffer[], linked: readonly string[]): number {
+    const seq = (this.seqs.get(channel) ?? 0) + 1;
+    this.seqs.set(channel, seq);
+    if (this.pub.status !== 'ready') {
+      this.dropped += 1;
+      return seq;
+    }
+    this.pub.publish(channel, encodeBatch(seq, this.nodeId, parts, linked)).catch(() => {
+      this.dropped += 1;
+    });
+    return seq;
+  }
 
   private received(channel: Buffer, data: Buffer): void {
     let batch;
@@ -184,15 +195,18 @@ export class RedisBus implements Bus {
       this.log.warn({ channel: channel.toString() }, 'dropped an unreadable bus message');
       return;
     }
-    const { seq, from, messages } = batch;
+    const { seq, from, linked, messages } = batch;
     if (from === this.nodeId) return;
     const toAll = channel.equals(ALL_BYTES);
     const key = `${toAll ? 'a' : 'n'}|${from}`;
     const last = this.lastSeen.get(key);
     this.lastSeen.set(key, seq);
     if (last !== undefined && seq !== last + 1) this.handlers.gap(`${seq - last - 1} message(s) from ${from} lost`);
+    // A broadcast this node got over its link from the sender: already handed on (or held) in its place there.
+    if (toAll && linked.includes(this.nodeId)) return;
     for (const message of messages) this.handlers.message(message, from);
-    if (!toAll) this.links?.redisSeen(from, seq);
+    if (toAll) this.links?.redisBroadcastSeen(from);
+    else this.links?.redisSeen(from, seq);
   }
 
   private stateChanged(): void {

@@ -39,7 +39,6 @@ describe('the bus wire format', () => {
   it.each([
     ['empty', ''],
     ['no header', 'd1\t2\tab'],
-    ['no entries', '1\tn\n'],
     ['a bad sequence number', 'x\tn\nj2\t{}'],
     ['an entry longer than the message', '1\tn\nj9\t{}'],
     ['an unknown entry kind', '1\tn\nx2\t{}'],
@@ -47,5 +46,11 @@ describe('the bus wire format', () => {
     ['trailing bytes after an entry', '1\tn\nd' + CONN + '\t2\tabz'],
   ])('refuses %s', (_, text) => {
     expect(decodeBatch(Buffer.from(text, 'utf8'))).toBeUndefined();
+  });
+
+  it('carries the nodes that got a broadcast over their link, and a marker without entries', () => {
+    const message: BusMessage = { kind: 'presence', user: 'u1', online: true };
+    expect(decodeBatch(encodeBatch(7, 'a1', encodeEntry(message), ['b2', 'c3']))).toEqual({ seq: 7, from: 'a1', linked: ['b2', 'c3'], messages: [message] });
+    expect(decodeBatch(encodeBatch(8, 'a1', []))).toEqual({ seq: 8, from: 'a1', linked: [], messages: [] });
   });
 });

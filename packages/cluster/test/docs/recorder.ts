@@ -223,9 +223,13 @@ export class ClusterRecorder extends SequenceRecorder {
     if (batch === undefined) throw new Error(`not a bus message on ${channel}: ${data.toString('utf8')}`);
     // A turn's messages to one channel leave in one PUBLISH: numbered when there are several.
     const { messages } = batch;
+    if (messages.length === 0) return [`${node}->>R: PUBLISH ${this.showWithin(channel)} (a marker: a link starts behind it)`];
     const part = (i: number) => (messages.length > 1 ? ` [${i + 1}/${messages.length}]` : '');
-    const lines = messages.map((message, i) => `${node}->>R: PUBLISH ${this.showWithin(channel)}${part(i)} ${this.busMessage(message)}`);
-    const to = channel === 'parley:all' ? [...this.nodeIds.values()].filter((n) => n !== node) : [this.nodeIds.get(channel.replace(/^parley:node:/, '')) ?? '?'];
+    // A broadcast names the nodes that got it over their link: they skip this copy.
+    const linked = batch.linked.map((id) => this.nodeIds.get(id) ?? '?');
+    const byLink = linked.length === 0 ? '' : ` (${linked.join(', ')} by link)`;
+    const lines = messages.map((message, i) => `${node}->>R: PUBLISH ${this.showWithin(channel)}${part(i)}${byLink} ${this.busMessage(message)}`);
+    const to = channel === 'parley:all' ? [...this.nodeIds.values()].filter((n) => n !== node && !linked.includes(n)) : [this.nodeIds.get(channel.replace(/^parley:node:/, '')) ?? '?'];
     return [...lines, ...to.map((n) => `R-->>${n}: message on ${this.showWithin(channel)}`)];
   }
 
