@@ -297,13 +297,11 @@ export class CallService {
    */
   relay(conn: ConnectionRef, envelope: RelayedEnvelope, raw: Buffer): void | Promise<void> {
     const call = this.live.get(envelope.callId);
-    if (call !== undefined && call.status === 'active') {
-      const role = roleOf(call, conn.userId);
-      if (role !== undefined && call.conn[role] === conn.id) {
-        const peer = call.conn[other(role)];
-        if (peer !== null && this.delivery.rawToConnection(peer, raw)) this.metrics.countRelayed(envelope.type);
-        return;
-      }
+    const role = call === undefined ? undefined : sideCarriedBy(call, conn);
+    if (call !== undefined && role !== undefined) {
+      const peer = call.conn[other(role)];
+      if (peer !== null && this.delivery.rawToConnection(peer, raw)) this.metrics.countRelayed(envelope.type);
+      return;
     }
     return this.relaySlow(conn, envelope, raw);
   }
@@ -471,10 +469,9 @@ export class CallService {
   private async relaySlow(conn: ConnectionRef, envelope: RelayedEnvelope, raw: Buffer, attempt = 0): Promise<void> {
     const { callId } = envelope;
     let call = await this.requireLive(conn.userId, callId, 'hangup');
-    // A cluster node's copy may be behind what the sender already knows: the news of an accept is broadcast through
-    // Redis, while the frames that followed it (the accept and the offer to this node's socket) can come first, over
-    // the direct link between the nodes. Before refusing, read the row.
-    if (this.replication !== null && attempt === 0 && !carries(call, conn)) {
+    // A cluster node's copy can be behind the database: the bus is at most once (a call's new row lost while Redis
+    // or a link was down arrives only with the next resync). Before refusing a frame, read the row.
+    if (this.replication !== null && attempt === 0 && sideCarriedBy(call, conn) === undefined) {
       await this.refresh(callId);
       call = await this.requireLive(conn.userId, callId, 'hangup');
     }
@@ -632,8 +629,9 @@ export class CallService {
   }
 }
 
-/** Whether `conn` carries its user's side of `call`, and the call is active: what a relayed frame needs. */
-function carries(call: LiveCall, conn: ConnectionRef): boolean {
+/** The side of an active `call` that `conn` carries, if it does: what a relayed frame needs. */
+function sideCarriedBy(call: LiveCall, conn: ConnectionRef): CallRole | undefined {
+  if (call.status !== 'active') return undefined;
   const role = roleOf(call, conn.userId);
-  return call.status === 'active' && role !== undefined && call.conn[role] === conn.id;
+  return role !== undefined && call.conn[role] === conn.id ? role : undefined;
 }

@@ -8,8 +8,8 @@ import { decodeEntries } from './bus-wire.js';
 /**
  * Direct links between nodes, for what one node sends to another (relayed frames above all): a TCP connection from
  * the sender to the receiver, so a frame costs a write on one node and a read on the other instead of a trip through
- * Redis (a third process woken, a read and a write in it). Redis stays the control plane, carries the broadcasts,
- * and carries the unicasts too while there is no link (not yet opened, the peer has none, it broke).
+ * Redis (a third process woken, a read and a write in it). Redis stays the control plane, carries broadcasts to the
+ * nodes without a link, and everything while there is none (not yet opened, the peer has none, it broke).
  *
  * Order per sender and receiver is kept across the two paths:
  * - **Onto the link.** Once the link is up, the sender sends what its bus has queued through Redis and a marker
@@ -30,7 +30,7 @@ import { decodeEntries } from './bus-wire.js';
  *     sender → receiver:  "<from> <to> <hmac>\n"
  *     receiver → sender:  "OK\n"   (or "NO\n" and the end)
  *     sender → receiver:  frames: <u32 length> <type> <payload>
- *                           "S" <u48 seq>   the last Redis message sent before the link (first frame, once)
+ *                           "S" <u48 seq>   the Redis marker the link starts behind (first frame, once)
  *                           "B" <entries>   bus messages, as in bus-wire.ts
  */
 
@@ -74,7 +74,7 @@ const ADDRESS_TTL_MS = 90_000;
 const ADDRESS_RENEW_MS = 30_000;
 const HANDSHAKE_MS = 5_000;
 const MAX_LINE = 512;
-/** How long a receiver holds a new link's messages for the Redis message that came before them. */
+/** How long a receiver holds a new link's messages for the Redis marker sent before them. */
 export const SWITCH_WAIT_MS = 1_000;
 const MAX_FRAME = 16 * 1024 * 1024;
 /** A link whose peer reads slower than this much piles up is given up (and Redis takes over). */
@@ -94,9 +94,21 @@ function batchFrame(parts: readonly Buffer[]): Buffer {
   return Buffer.concat([head, ...parts], length + 4);
 }
 
+/**
+ * A handshake line: `pending` (what came before, as latin1 text) and `chunk` read up to the first LF. The line and
+ * what follows it; the text so far while no LF has come; null once it is longer than a line may be.
+ */
+function readLine(pending: string, chunk: Buffer): { line: string; rest: string } | string | null {
+  const text = pending + chunk.toString('latin1');
+  const end = text.indexOf('\n');
+  if (end < 0) return text.length > MAX_LINE ? null : text;
+  if (end > MAX_LINE) return null;
+  return { line: text.slice(0, end), rest: text.slice(end + 1) };
+}
+
 /** A link this node opens to another, by what it is doing. */
 type Outbound =
-  | { state: 'opening'; socket: Socket | null; failures: number }
+  | { state: 'opening'; socket: Socket | null }
   | { state: 'up'; socket: Socket }
   | { state: 'down'; retryAt: number; failures: number };
 
@@ -104,7 +116,7 @@ type Outbound =
 interface Inbound {
   socket: Socket;
   from: string;
-  /** `waiting`: its messages are held until Redis message `seq` from the sender has been seen. */
+  /** `waiting`: its messages are held until the Redis marker `seq` from the sender has been seen. */
   state: { kind: 'started' } | { kind: 'waiting'; seq: number; held: BusMessage[][]; timer: NodeJS.Timeout } | { kind: 'live' };
 }
 
@@ -223,18 +235,19 @@ export class NodeLinks {
     const { state } = link;
     if (state.kind === 'waiting' && seq === state.seq) return this.release(link);
     // A later one: the sender has already left the link it opened, and what the link holds is older than this.
-    if (state.kind === 'live' || (state.kind === 'waiting' && seq > state.seq)) {
-      this.dropInbound(link);
-      this.side.gap(`the link from ${from} was left for Redis`);
-    }
+    if (state.kind === 'live' || (state.kind === 'waiting' && seq > state.seq)) this.left(link);
   }
 
   /** A Redis broadcast from `from` that does not name this node as linked: `from` has left its link to it. */
   redisBroadcastSeen(from: string): void {
     const link = this.inbound.get(from);
-    if (link?.state.kind !== 'live') return;
+    if (link?.state.kind === 'live') this.left(link);
+  }
+
+  /** The sender went back to Redis: what is still on its way over the link would come after newer messages. */
+  private left(link: Inbound): void {
     this.dropInbound(link);
-    this.side.gap(`the link from ${from} was left for Redis`);
+    this.side.gap(`the link from ${link.from} was left for Redis`);
   }
 
   /** How many links are up: opened by this node (out), by others (in). */
@@ -281,7 +294,7 @@ export class NodeLinks {
 
   private open(node: string, failures: number): void {
     if (this.closed) return;
-    const link: Outbound = { state: 'opening', socket: null, failures };
+    const link: Outbound = { state: 'opening', socket: null };
     this.outbound.set(node, link);
     const current = () => this.outbound.get(node) === link;
     /** After a link that was up, the next try comes soon; after failed tries, later and later. */
@@ -320,12 +333,11 @@ export class NodeLinks {
     });
     socket.on('data', (chunk: Buffer) => {
       if (stage === 'up') return;
-      pending += chunk.toString('latin1');
-      if (pending.length > MAX_LINE) return void socket.destroy();
-      const end = pending.indexOf('\n');
-      if (end < 0) return;
-      const line = pending.slice(0, end);
-      pending = pending.slice(end + 1);
+      const read = readLine(pending, chunk);
+      if (read === null) return void socket.destroy();
+      if (typeof read === 'string') return void (pending = read);
+      const { line } = read;
+      pending = read.rest;
       if (stage === 'greeting') {
         if (!line.startsWith(GREETING)) return void socket.destroy();
         const nonce = line.slice(GREETING.length);
@@ -337,7 +349,7 @@ export class NodeLinks {
       if (line !== 'OK' || !current()) return void socket.destroy();
       clearTimeout(timer);
       stage = 'up';
-      // What the bus queued for this node leaves through Redis first; the link starts after it.
+      // What the bus queued for this node leaves through Redis first, then a marker; the link starts behind it.
       const seq = this.side.switchOver(node);
       const start = Buffer.allocUnsafe(11);
       start.writeUInt32BE(7, 0);
@@ -363,14 +375,13 @@ export class NodeLinks {
     const timer = setTimeout(() => socket.destroy(), HANDSHAKE_MS);
     let pending = '';
     const hello = (chunk: Buffer) => {
-      pending += chunk.toString('latin1');
-      if (pending.length > MAX_LINE) return void socket.destroy();
-      const end = pending.indexOf('\n');
-      if (end < 0) return;
+      const read = readLine(pending, chunk);
+      if (read === null) return void socket.destroy();
+      if (typeof read === 'string') return void (pending = read);
       socket.off('data', hello);
       clearTimeout(timer);
-      const [from = '', to = '', mac = ''] = pending.slice(0, end).split(' ');
-      const rest = Buffer.from(pending.slice(end + 1), 'latin1');
+      const [from = '', to = '', mac = ''] = read.line.split(' ');
+      const rest = Buffer.from(read.rest, 'latin1');
       const expected = Buffer.from(this.mac(nonce, from, to), 'hex');
       const given = Buffer.from(mac, 'hex');
       const genuine = given.length === expected.length && timingSafeEqual(given, expected);
@@ -407,7 +418,7 @@ export class NodeLinks {
     link.socket.on('data', take);
     link.socket.on('close', (hadError) => {
       if (this.inbound.get(link.from) !== link) return;
-      // A link that is still waiting keeps its held messages for the Redis message they follow (or its timer).
+      // A link that is still waiting keeps its held messages for the marker they follow (or its timer).
       if (link.state.kind !== 'waiting') this.inbound.delete(link.from);
       if (hadError) this.side.gap(`the link from ${link.from} broke`);
     });
@@ -424,7 +435,7 @@ export class NodeLinks {
         return true;
       }
       const timer = setTimeout(() => {
-        this.side.gap(`the Redis message before the link from ${link.from} did not come`);
+        this.side.gap(`the Redis marker before the link from ${link.from} did not come`);
         this.release(link);
       }, SWITCH_WAIT_MS);
       link.state = { kind: 'waiting', seq, held: [], timer };

@@ -20,8 +20,8 @@ const nodeChannel = (node: string) => `${PREFIX}node:${node}`;
  * channel (bus-wire.ts), so the order of all messages is kept and a burst of relayed frames for one node costs
  * one command on each side instead of one per frame.
  *
- * With {@link LinkSettings}, what goes to one node travels over a direct link to it once one is up (node-link.ts),
- * and Redis carries the broadcasts and whatever has no link.
+ * With {@link LinkSettings}, what goes to another node travels over a direct link to it once one is up, broadcasts
+ * included (node-link.ts); Redis carries what goes to nodes without a link.
  */
 export class RedisBus implements Bus {
   private readonly pub: Redis;
