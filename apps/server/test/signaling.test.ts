@@ -107,7 +107,9 @@ describe('connecting', () => {
   it('closes with 4001 when the token expires', async () => {
     const server = await startServer();
     const alice = await createUser(server);
-    const shortLived = server.app.jwt.sign({ sub: alice.id, ...sessionClaims() }, { expiresIn: 1 });
+    // `exp` is in whole seconds: 1 s could leave a millisecond, and a slow machine would reach the upgrade after it
+    // (401 instead of an open socket). 3 s leaves at least 2.
+    const shortLived = server.app.jwt.sign({ sub: alice.id, ...sessionClaims() }, { expiresIn: 3 });
     const ws = await connect(server, { ...alice, token: shortLived });
     expect((await ws.closed).code).toBe(CLOSE_CODES.TOKEN_EXPIRED);
   });
