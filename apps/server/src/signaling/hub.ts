@@ -44,6 +44,8 @@ export class SignalingHub implements PresenceSink {
   private readonly byUser = new Map<string, Set<Connection>>();
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly corked: Connection[] = [];
+  /** Set while the last frame of a read is handled: see {@link handlingFrame}. */
+  private lastFrameOfRead = false;
 
   constructor(
     readonly limits: { maxConnectionsPerUser: number; maxBufferedBytes: number },
@@ -166,9 +168,25 @@ export class SignalingHub implements PresenceSink {
       setTimeout(() => socket.terminate(), 1000).unref();
       return false;
     }
-    this.cork(conn);
+    // Written at once when nothing more can join it this turn; else queued behind a cork (see `cork`).
+    if (!this.lastFrameOfRead || conn.transport.writableCorked > 0) this.cork(conn);
     socket.send(data, TEXT_FRAME);
     return true;
+  }
+
+  /**
+   * A frame of a connection's read is being handled (until {@link frameHandled}); `lastOfRead` when the read holds
+   * nothing after it (`readHoldsMore`). After the last frame of a read nothing more of it can be relayed in this
+   * turn, so a socket with nothing queued gets its frame in a write of its own at once: at one frame per read (real
+   * signaling, a candidate now and then) the cork and the uncork after the turn are pure cost. Only what the
+   * handler sends synchronously counts; what it sends later (after a database read) is corked as any other send.
+   */
+  handlingFrame(lastOfRead: boolean): void {
+    this.lastFrameOfRead = lastOfRead;
+  }
+
+  frameHandled(): void {
+    this.lastFrameOfRead = false;
   }
 
   /**

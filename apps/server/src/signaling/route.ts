@@ -16,6 +16,7 @@ import { AppError, errorBody } from '../http/errors.js';
 import { upgradeOriginCheck } from '../http/origin.js';
 import type { Connection } from './hub.js';
 import { AccountWatch } from './account-watch.js';
+import { readHoldsMore } from './read-state.js';
 import { TokenBucket } from './token-bucket.js';
 
 declare module 'fastify' {
@@ -131,7 +132,7 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
     }
   };
 
-  const onFrame = (conn: Connection, data: RawData, isBinary: boolean): void => {
+  const admit = (conn: Connection, data: RawData, isBinary: boolean): void => {
     if (!conn.bucket.take()) {
       conn.throttled += 1;
       if (conn.throttled > config.rateLimits.wsMessageBurst) {
@@ -148,6 +149,16 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
       return;
     }
     inTurn(conn, () => handle(conn, data, isBinary));
+  };
+
+  /** A frame as `ws` hands it over: the hub learns whether its read holds more (how to write what it sends). */
+  const onFrame = (conn: Connection, data: RawData, isBinary: boolean): void => {
+    hub.handlingFrame(!readHoldsMore(conn.socket));
+    try {
+      admit(conn, data, isBinary);
+    } finally {
+      hub.frameHandled();
+    }
   };
 
   const open = (socket: WebSocket, request: FastifyRequest): void => {
