@@ -23,8 +23,11 @@ export interface RelayedEnvelope {
  * with the same type and callId (a property test in test/relay-scan.test.ts holds it to that).
  *
  * `frame` must be a WebSocket text frame's payload, i.e. valid UTF-8 (`ws` checks that before handing it over).
+ * `recentCallId`, the callId of the sender's previous frame, is handed back as the callId when the frame names the
+ * same call: the frames of a call mostly follow each other, and the string the relay already looked the call up
+ * with (its hash computed) costs nothing to reuse, where a new one is made and hashed for every frame.
  */
-export function scanRelayedFrame(frame: FrameBytes): RelayedEnvelope | undefined {
+export function scanRelayedFrame(frame: FrameBytes, recentCallId?: string): RelayedEnvelope | undefined {
   let at = expect(frame, 0, TYPE_OPEN);
   if (at < 0) return undefined;
   let type: RelayedEnvelope['type'];
@@ -44,7 +47,15 @@ export function scanRelayedFrame(frame: FrameBytes): RelayedEnvelope | undefined
     at = string(frame, at, 1, LIMITS.maxSdpLength);
   }
   if (at < 0 || at + 2 !== frame.length || frame[at] !== CLOSE_BRACE || frame[at + 1] !== CLOSE_BRACE) return undefined;
-  return { type, callId: frame.toString('latin1', callIdAt, callIdAt + UUID_LENGTH) };
+  const callId = recentCallId !== undefined && sameUuid(frame, callIdAt, recentCallId) ? recentCallId : frame.toString('latin1', callIdAt, callIdAt + UUID_LENGTH);
+  return { type, callId };
+}
+
+/** Whether `text` is the UUID `frame` holds at `at` (already checked to be one: ASCII, {@link UUID_LENGTH} bytes). */
+function sameUuid(frame: Uint8Array, at: number, text: string): boolean {
+  if (text.length !== UUID_LENGTH) return false;
+  for (let i = 0; i < UUID_LENGTH; i++) if (frame[at + i] !== text.charCodeAt(i)) return false;
+  return true;
 }
 
 const bytes = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));

@@ -63,6 +63,33 @@ describe('the relay fast path (scanRelayedFrame)', () => {
     );
   });
 
+  it('gives the same envelope with any recent callId: the frame\'s own, another, or one that only starts like it', () => {
+    // The recent callId a frame is scanned with: its own, another call's, a prefix or extension of its own, any text.
+    const recent = (own: string) => fc.oneof(fc.constant(own), uuid, fc.string({ maxLength: 40 }), fc.constant(own.slice(0, 35)), fc.constant(`${own}0`));
+    fc.assert(
+      fc.property(
+        relayed.chain((message) => fc.tuple(fc.constant(message), recent(message.payload.callId))),
+        ([message, previous]) => {
+          const bytes = frame(JSON.stringify(message));
+          const scanned = scanRelayedFrame(bytes, previous);
+          expect(scanned).toEqual({ type: message.type, callId: message.payload.callId });
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    // A broken frame is not accepted because of a matching recent callId.
+    fc.assert(
+      fc.property(
+        relayed.chain((message) => fc.tuple(mutated(JSON.stringify(message)), fc.constant(message.payload.callId))),
+        ([text, previous]) => {
+          const bytes = frame(text);
+          expect(scanRelayedFrame(bytes, previous)).toEqual(scanRelayedFrame(bytes));
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+
   it('accepts nothing the general path refuses, however a frame is broken', () => {
     fc.assert(
       fc.property(

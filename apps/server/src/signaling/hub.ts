@@ -28,6 +28,8 @@ export interface Connection extends ConnectionRef {
   throttled: number;
   /** Answered the last ping. */
   alive: boolean;
+  /** The callId of the last relayed frame read from this socket: the next frame of that call reuses the string. */
+  recentCallId: string | undefined;
   /**
    * The frames of a connection are handled one after the other: while one waits for the database (a rejoin, an
    * accept), the next waits for it, so nothing overtakes a bind it depends on. Null when nothing is pending.

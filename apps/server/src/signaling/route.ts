@@ -113,12 +113,13 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
     // Most frames are WebRTC signaling as browsers write it: checked byte by byte against the JSON grammar and the
     // message's schema without being parsed (protocol/relay-scan.ts). Anything else is decoded in full, which
     // accepts it or says what is wrong.
-    const relayed = scanRelayedFrame(frame);
+    const relayed = scanRelayedFrame(frame, conn.recentCallId);
     let type = 'frame';
     try {
       let done: void | Promise<void>;
       if (relayed !== undefined) {
         type = relayed.type;
+        conn.recentCallId = relayed.callId;
         done = relay(conn, relayed, frame);
       } else {
         const decoded = decodeClientMessage(frame.toString('utf8'));
@@ -177,6 +178,7 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
       bucket: new TokenBucket(config.rateLimits.wsMessageBurst, config.rateLimits.wsMessagesPerSecond),
       throttled: 0,
       alive: true,
+      recentCallId: undefined,
       pending: null,
     };
     hub.add(conn);
