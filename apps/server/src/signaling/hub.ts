@@ -170,8 +170,8 @@ export class SignalingHub implements PresenceSink {
       setTimeout(() => socket.terminate(), 1000).unref();
       return false;
     }
-    // Written at once when nothing more can join it this turn; else queued behind a cork (see `cork`).
-    if (!this.lastFrameOfRead || conn.transport.writableCorked > 0) this.cork(conn);
+    // Corked when more of this read may follow (see `cork`); a stream already corked queues it behind the rest.
+    if (!this.lastFrameOfRead) this.cork(conn);
     socket.send(data, TEXT_FRAME);
     return true;
   }
