@@ -2,14 +2,15 @@
  * Figure — the relay under a realistic trickle. Real signaling is many connections each sending a frame now and
  * then, one frame per TCP read: every connection of N call pairs sends `webrtc:ice-candidate` frames at a fixed
  * 40 per second, evenly spaced, open loop, from separate load generator processes; Parley and the raw `ws` relay
- * get the same offered load in the same run. Reported: messages per second of server CPU, p50/p99/p99.9, and
- * frames per TCP read and per write on the server (to prove the shape: ≈ 1 per read).
+ * get the same offered load in the same run, over {@link INSTANCES} instances of each. Reported: messages per
+ * second of server CPU, p50/p99/p99.9, and frames per TCP read and per write on the server (to prove the shape:
+ * ≈ 1 per read).
  */
 import { join } from 'node:path';
 import { measured, spawnNode, type Proc } from '../proc.js';
 import { summariseProfile } from '../profile-summary.js';
 import { cpuSummary, ratioOf, type FigureResult, type Row, type Sizes } from '../report-types.js';
-import { startParley, startRawRelay, type Baseline, type ParleyServer } from '../servers.js';
+import { startParley, startRawRelay } from '../servers.js';
 import { LatencyHistogram, spread } from '../stats.js';
 
 /** Frames per second each connection sends. */
@@ -19,11 +20,14 @@ const GENERATORS = 2;
 
 interface Target {
   name: 'parley' | 'baseline';
+  /** Which of the figure's instances of this server (0-based). */
+  instance: number;
   server: Proc;
   generators: Proc[];
 }
 
 interface Round {
+  instance: number;
   cpu: Record<string, number>;
   delivered: number;
   seconds: number;
@@ -34,7 +38,7 @@ interface Round {
 }
 
 /** One measured round: every generator trickles its share at once; latencies merged over generators. */
-async function trickleRound(target: Target, rate: number, timing: { warmupMs: number; durationMs: number }): Promise<Omit<Round, 'cpu'>> {
+async function trickleRound(target: Target, rate: number, timing: { warmupMs: number; durationMs: number }): Promise<Omit<Round, 'cpu' | 'instance'>> {
   const results: any[] = await Promise.all(target.generators.map((g) => g.request('trickle', { rate: rate / target.generators.length, ...timing, histogram: true })));
   const merged = new LatencyHistogram();
   for (const r of results) merged.merge(LatencyHistogram.from(r.histogram));
@@ -64,21 +68,32 @@ export async function relayTrickleFigure(sizes: Sizes): Promise<FigureResult> {
   return { name: 'relay-trickle', rows, details };
 }
 
-async function trickleAt(pairs: number, sizes: Sizes, timing: { warmupMs: number; durationMs: number }) {
+/**
+ * Instances of each server per size (one with `--quick`). On a VM each server process has a speed of its own for
+ * its lifetime (seen here: several % between instances of one build), so one instance of each would put that
+ * difference straight into the ratio; the rounds go over every instance, interleaved, and the figures are medians
+ * over all of them.
+ */
+const INSTANCES = 3;
+
+/** Starts `instances` of Parley and of the raw relay, each with its own generators holding `pairs` call pairs. */
+async function startTargets(pairs: number, instances: number, spawned: { servers: { stop(): Promise<void> }[]; generators: Proc[] }): Promise<Target[]> {
   const sockets = 2 * pairs;
-  const rate = sockets * PER_CONNECTION_RATE;
-  let parley: ParleyServer | undefined;
-  let raw: Baseline | undefined;
-  const generators: Proc[] = [];
-  try {
-    [parley, raw] = await Promise.all([startParley({ seedUsers: sockets }), startRawRelay()]);
-    const share = pairs / GENERATORS;
-    const targets: Target[] = [];
+  const started = await Promise.all(
+    Array.from({ length: instances }, async () => {
+      const [parley, raw] = await Promise.all([startParley({ seedUsers: sockets }), startRawRelay()]);
+      spawned.servers.push(parley, raw);
+      return { parley, raw };
+    }),
+  );
+  const share = pairs / GENERATORS;
+  const targets: Target[] = [];
+  for (const [instance, { parley, raw }] of started.entries()) {
     for (const [name, server] of [['parley', parley.proc], ['baseline', raw.proc]] as const) {
       const own: Proc[] = [];
       for (let g = 0; g < GENERATORS; g++) {
-        const gen = spawnNode({ name: `trickle-${name}-${g}`, script: 'src/load/ws-load.ts' });
-        generators.push(gen);
+        const gen = spawnNode({ name: `trickle-${name}${instance + 1}-${g}`, script: 'src/load/ws-load.ts' });
+        spawned.generators.push(gen);
         own.push(gen);
         const from = Math.round(g * share);
         const to = Math.round((g + 1) * share);
@@ -88,18 +103,31 @@ async function trickleAt(pairs: number, sizes: Sizes, timing: { warmupMs: number
             : { kind: 'raw', port: raw.port };
         await gen.request('setupPairs', { target, pairs: to - from, pairOffset: from });
       }
-      targets.push({ name, server, generators: own });
+      targets.push({ name, instance, server, generators: own });
     }
+  }
+  return targets;
+}
+
+async function trickleAt(pairs: number, sizes: Sizes, timing: { warmupMs: number; durationMs: number }) {
+  const sockets = 2 * pairs;
+  const rate = sockets * PER_CONNECTION_RATE;
+  const instances = sizes.quick ? 1 : INSTANCES;
+  const spawned: { servers: { stop(): Promise<void> }[]; generators: Proc[] } = { servers: [], generators: [] };
+  try {
+    // Parley 1, raw 1, Parley 2, raw 2, …: every round measures each instance once, in this order and then reversed.
+    const targets = await startTargets(pairs, instances, spawned);
     const rounds: Record<Target['name'], Round[]> = { parley: [], baseline: [] };
     for (let round = 0; round < sizes.rounds; round++) {
       for (const t of round % 2 === 0 ? targets : [...targets].reverse()) {
         const procs = Object.fromEntries([['server', t.server], ...t.generators.map((g, i) => [`load${i + 1}`, g] as const)]);
-        rounds[t.name].push(await measured(procs, sizes.guard, () => trickleRound(t, rate, timing)));
+        rounds[t.name].push({ instance: t.instance, ...(await measured(procs, sizes.guard, () => trickleRound(t, rate, timing))) });
       }
     }
     // One more round each, not measured for CPU: how many frames a TCP read and a write carried on the server.
     const shape: Record<Target['name'], { framesPerRead: number; framesPerWrite: number }> = { parley: { framesPerRead: NaN, framesPerWrite: NaN }, baseline: { framesPerRead: NaN, framesPerWrite: NaN } };
-    for (const t of targets) {
+    const firsts = targets.filter((t) => t.instance === 0);
+    for (const t of firsts) {
       await t.server.request('ioStart');
       const r = await trickleRound(t, rate, { warmupMs: 0, durationMs: timing.durationMs });
       const io = await t.server.request('ioStop');
@@ -110,7 +138,7 @@ async function trickleAt(pairs: number, sizes: Sizes, timing: { warmupMs: number
     // With --profile: one more round each under the CPU profiler (at 200 pairs, or the only size with --quick).
     const profile: Record<string, unknown> = {};
     if (sizes.profileDir && (pairs === 200 || sizes.quick || sizes.relaySizes !== null)) {
-      for (const t of targets) {
+      for (const t of firsts) {
         const path = join(sizes.profileDir, `relay-trickle-${pairs}-${t.name}.cpuprofile`);
         await t.server.request('profileStart', { intervalUs: 100 });
         const r = await trickleRound(t, rate, { warmupMs: 0, durationMs: timing.durationMs });
@@ -123,7 +151,11 @@ async function trickleAt(pairs: number, sizes: Sizes, timing: { warmupMs: number
 
     const label = `relay trickle, ${pairs.toLocaleString('en')} pairs × 2 × ${PER_CONNECTION_RATE}/s`;
     const stat = (name: Target['name'], key: 'p50' | 'p99' | 'p999') => spread(rounds[name].map((r) => r[key]));
-    const perCpu = (name: Target['name']) => spread(rounds[name].map((r) => r.delivered / r.seconds / Math.max(0.01, (r.cpu['server'] ?? 0) / 100)));
+    const msgPerCpu = (r: Round) => r.delivered / r.seconds / Math.max(0.01, (r.cpu['server'] ?? 0) / 100);
+    const perCpu = (name: Target['name']) => spread(rounds[name].map(msgPerCpu));
+    // Each instance's median: how far apart the instances of one server were.
+    const byInstance = (name: Target['name']) =>
+      Array.from({ length: instances }, (_, i) => Math.round(spread(rounds[name].filter((r) => r.instance === i).map(msgPerCpu)).median).toLocaleString('en')).join(' / ');
     const serverCpu = (name: Target['name']) => spread(rounds[name].map((r) => r.cpu['server'] ?? 0));
     const machine = spread([...rounds.parley, ...rounds.baseline].map((r) => r.cpu['machine'] ?? 0));
     // A host near all of its cores measures the queue for them, not the relay.
@@ -142,7 +174,9 @@ async function trickleAt(pairs: number, sizes: Sizes, timing: { warmupMs: number
         ratio: cpuRatio,
         goal: '≥ 0.85×',
         met: full && cpuRatio !== null ? cpuRatio >= 0.85 : null,
-        note: `server CPU Parley ${serverCpu('parley').median}%, baseline ${serverCpu('baseline').median}%; Parley ${note('parley')}; baseline ${note('baseline')}`,
+        note:
+          `server CPU Parley ${serverCpu('parley').median}%, baseline ${serverCpu('baseline').median}%; Parley ${note('parley')}; baseline ${note('baseline')}` +
+          (instances > 1 ? `; msg/CPU-s of each of ${instances} instances: Parley ${byInstance('parley')}, baseline ${byInstance('baseline')}` : ''),
       },
       { figure: label, metric: `p50 latency at ${rate.toLocaleString('en')} msg/s`, unit: 'ms', parley: stat('parley', 'p50'), baseline: stat('baseline', 'p50'), ratio: ratioOf(stat('parley', 'p50'), stat('baseline', 'p50')) },
       {
@@ -167,9 +201,9 @@ async function trickleAt(pairs: number, sizes: Sizes, timing: { warmupMs: number
         note: `per write: Parley ${shape.parley.framesPerWrite.toFixed(2)}, baseline ${shape.baseline.framesPerWrite.toFixed(2)} (one counted round each)`,
       },
     ];
-    return { rows: out, details: { pairs, rate, rounds, shape, saturated, profile } };
+    return { rows: out, details: { pairs, rate, instances, rounds, shape, saturated, profile } };
   } finally {
-    await Promise.all([parley?.stop(), raw?.stop()]);
-    await Promise.all(generators.map((g) => g.stop()));
+    await Promise.all(spawned.servers.map((s) => s.stop()));
+    await Promise.all(spawned.generators.map((g) => g.stop()));
   }
 }
