@@ -58,6 +58,8 @@ export interface Config {
     loginFailuresPerUsername: number;
     loginFailureWindowMs: number;
     callsPerMinutePerUser: number;
+    /** Every other signed-in route (history, a call, hanging up, RTC config, blocks, `/users/me`), per user and route. */
+    apiPerMinutePerUser: number;
     /**
      * Unanswered calls (missed, declined, cancelled) one caller may place to one callee within `ringWindowMs`;
      * past it the pair gets 429 while everyone else still gets through.
@@ -297,6 +299,7 @@ export function loadConfig(env: Env = process.env): Config {
       loginFailuresPerUsername: int(env, 'LOGIN_FAILURES_PER_USERNAME', 10, 1, 1_000_000),
       loginFailureWindowMs: int(env, 'LOGIN_FAILURE_WINDOW_MS', 15 * 60_000, 1_000, 86_400_000),
       callsPerMinutePerUser: int(env, 'CALLS_RATE_LIMIT_PER_MINUTE', 60, 1, 1_000_000),
+      apiPerMinutePerUser: int(env, 'API_RATE_LIMIT_PER_MINUTE', 300, 1, 1_000_000),
       ringsPerPair: int(env, 'RINGS_PER_PAIR', 3, 1, 1_000_000),
       ringWindowMs: int(env, 'RINGS_PER_PAIR_WINDOW_MS', 10 * 60_000, 1_000, 86_400_000),
       userListPerMinutePerUser: int(env, 'USERS_RATE_LIMIT_PER_MINUTE', 60, 1, 1_000_000),

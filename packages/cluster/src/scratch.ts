@@ -18,6 +18,7 @@ export const FAST = {
   // Loopback load from the tests: the limits are about abuse, not about this.
   AUTH_RATE_LIMIT_PER_MINUTE: '100000',
   CALLS_RATE_LIMIT_PER_MINUTE: '100000',
+  API_RATE_LIMIT_PER_MINUTE: '100000',
   // Pairs ring each other over and over; the per-pair limit has its own tests (test/blocking.test.ts sets it).
   RINGS_PER_PAIR: '100000',
   // Test users log in by the hundred: the cheapest argon2id the server accepts.

@@ -1,10 +1,12 @@
 import { BlockList, ErrorBody, UserIdParams } from '@parley/protocol';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { perUserPerMinute } from '../http/per-user-limit.js';
 
 export const blockRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { blocks } = app.parley;
+  const { blocks, config } = app.parley;
   const security = [{ bearerAuth: [] }];
+  const perUser = (bucket: string) => ({ rateLimit: perUserPerMinute(bucket, config.rateLimits.apiPerMinutePerUser) });
 
   // Block and unblock: the same route shape, 204 and idempotent either way.
   const change = [
@@ -23,6 +25,7 @@ export const blockRoutes: FastifyPluginAsyncTypebox = async (app) => {
       method,
       url: '/users/:id/block',
       onRequest: app.authenticate,
+      config: perUser('block'),
       schema: {
         tags: ['users'],
         operationId,
@@ -30,7 +33,7 @@ export const blockRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description,
         security,
         params: UserIdParams,
-        response: { 204: Type.Null(), 400: ErrorBody, 401: ErrorBody, 404: ErrorBody },
+        response: { 204: Type.Null(), 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 429: ErrorBody },
       },
       handler: async (request, reply) => {
         await apply(request.user.id, request.params.id);
@@ -43,7 +46,8 @@ export const blockRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/blocks',
     {
       onRequest: app.authenticate,
-      schema: { tags: ['users'], operationId: 'listBlocks', summary: 'The people you blocked, sorted by name', security, response: { 200: BlockList, 401: ErrorBody } },
+      config: perUser('blocks'),
+      schema: { tags: ['users'], operationId: 'listBlocks', summary: 'The people you blocked, sorted by name', security, response: { 200: BlockList, 401: ErrorBody, 429: ErrorBody } },
     },
     async (request) => blocks.list(request.user.id),
   );

@@ -12,6 +12,7 @@ import {
 } from '@parley/protocol';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../http/errors.js';
+import { perUserPerMinute } from '../http/per-user-limit.js';
 
 const UUID = new RegExp(UUID_PATTERN);
 
@@ -24,19 +25,13 @@ function callIdFrom(params: { id: string }): string {
 export const callRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { calls, config } = app.parley;
   const security = [{ bearerAuth: [] }];
+  const perUser = (bucket: string) => ({ rateLimit: perUserPerMinute(bucket, config.rateLimits.apiPerMinutePerUser) });
 
   app.post(
     '/calls',
     {
       onRequest: app.authenticate,
-      config: {
-        rateLimit: {
-          max: config.rateLimits.callsPerMinutePerUser,
-          timeWindow: 60_000,
-          hook: 'preHandler',
-          keyGenerator: (request) => `calls:${request.user.id}`,
-        },
-      },
+      config: { rateLimit: perUserPerMinute('calls', config.rateLimits.callsPerMinutePerUser) },
       schema: {
         tags: ['calls'],
         operationId: 'createCall',
@@ -58,13 +53,14 @@ export const callRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/calls',
     {
       onRequest: app.authenticate,
+      config: perUser('history'),
       schema: {
         tags: ['calls'],
         operationId: 'listCalls',
         summary: 'Your call history, newest first',
         security,
         querystring: CallHistoryQuery,
-        response: { 200: CallHistory, 400: ErrorBody, 401: ErrorBody },
+        response: { 200: CallHistory, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
       },
     },
     async (request) => {
@@ -77,13 +73,14 @@ export const callRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/calls/:id',
     {
       onRequest: app.authenticate,
+      config: perUser('call'),
       schema: {
         tags: ['calls'],
         operationId: 'getCall',
         summary: 'A call you take part in',
         security,
         params: CallIdParams,
-        response: { 200: CallDto, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+        response: { 200: CallDto, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody },
       },
     },
     async (request) => calls.get(request.user.id, callIdFrom(request.params)),
@@ -93,13 +90,14 @@ export const callRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/calls/:id/end',
     {
       onRequest: app.authenticate,
+      config: perUser('end'),
       schema: {
         tags: ['calls'],
         operationId: 'endCall',
         summary: 'End a call: cancel or decline while it rings, hang up when active; idempotent',
         security,
         params: CallIdParams,
-        response: { 200: EndCallResponse, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+        response: { 200: EndCallResponse, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody },
       },
     },
     async (request) => ({ status: 'ended' as const, endReason: await calls.end(request.user.id, callIdFrom(request.params)) }),

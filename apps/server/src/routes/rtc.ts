@@ -2,6 +2,7 @@ import { ErrorBody, RtcConfig, type IceServer } from '@parley/protocol';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { createHmac } from 'node:crypto';
 import type { Config } from '../config.js';
+import { perUserPerMinute } from '../http/per-user-limit.js';
 
 /**
  * ICE servers for a user. With a TURN secret, credentials follow the TURN REST API convention that coturn's
@@ -29,12 +30,13 @@ export const rtcRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/rtc/config',
     {
       onRequest: app.authenticate,
+      config: { rateLimit: perUserPerMinute('rtc', config.rateLimits.apiPerMinutePerUser) },
       schema: {
         tags: ['rtc'],
         operationId: 'getRtcConfig',
         summary: 'STUN/TURN servers for RTCPeerConnection, with time-limited TURN credentials',
         security: [{ bearerAuth: [] }],
-        response: { 200: RtcConfig, 401: ErrorBody },
+        response: { 200: RtcConfig, 401: ErrorBody, 429: ErrorBody },
       },
     },
     async (request, reply) => {

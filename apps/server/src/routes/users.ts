@@ -1,5 +1,6 @@
 import { ErrorBody, LIMITS, UserDto, UserList, UserListQuery } from '@parley/protocol';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { perUserPerMinute } from '../http/per-user-limit.js';
 
 /** `Link` to the page after the one that ended with `last`, with the same filter and size. */
 function nextLink(query: { q?: string | undefined; limit: number }, last: string): string {
@@ -18,7 +19,8 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/users/me',
     {
       onRequest: app.authenticate,
-      schema: { tags: ['users'], operationId: 'getMe', summary: 'The logged-in user', security, response: { 200: UserDto, 401: ErrorBody } },
+      config: { rateLimit: perUserPerMinute('me', config.rateLimits.apiPerMinutePerUser) },
+      schema: { tags: ['users'], operationId: 'getMe', summary: 'The logged-in user', security, response: { 200: UserDto, 401: ErrorBody, 429: ErrorBody } },
     },
     async (request) => request.user,
   );
@@ -27,14 +29,7 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/users',
     {
       onRequest: app.authenticate,
-      config: {
-        rateLimit: {
-          max: config.rateLimits.userListPerMinutePerUser,
-          timeWindow: 60_000,
-          hook: 'preHandler',
-          keyGenerator: (request) => `users:${request.user.id}`,
-        },
-      },
+      config: { rateLimit: perUserPerMinute('users', config.rateLimits.userListPerMinutePerUser) },
       schema: {
         tags: ['users'],
         operationId: 'listUsers',

@@ -204,6 +204,43 @@ describe('POST /calls per user (CALLS_RATE_LIMIT_PER_MINUTE)', () => {
   });
 });
 
+describe('every other signed-in route per user (API_RATE_LIMIT_PER_MINUTE)', () => {
+  it('answers 429 RATE_LIMITED past the limit on each route, counts each route apart, spares other users and recovers', async () => {
+    const server = await startServer({ API_RATE_LIMIT_PER_MINUTE: '3' });
+    const [alice, bob] = await Promise.all([createUser(server), createUser(server)]);
+    const created = await request(server, 'POST', '/calls', { token: alice.token, body: { calleeId: bob.id } });
+    expect(created.status).toBe(201);
+    const callId: string = created.body.callId;
+    // Each route as `me` calls it with `other` as the other party: both users take part in the call.
+    const routes: [method: string, path: (other: typeof alice) => string][] = [
+      ['GET', () => '/users/me'],
+      ['GET', () => '/calls'],
+      ['GET', () => `/calls/${callId}`],
+      ['POST', () => `/calls/${callId}/end`],
+      ['GET', () => '/rtc/config'],
+      ['GET', () => '/blocks'],
+      ['PUT', (other) => `/users/${other.id}/block`],
+      ['DELETE', (other) => `/users/${other.id}/block`],
+    ];
+    for (const [method, path] of routes) {
+      const replies = [];
+      for (let i = 0; i < 4; i += 1) replies.push(await request(server, method, path(bob), { token: alice.token }));
+      const route = `${method} ${path(bob)}`;
+      expect(replies.map((r) => r.status < 300), route).toEqual([true, true, true, false]);
+      const limited = replies[3]!;
+      expect([limited.status, limited.body.error?.code], route).toEqual([429, 'RATE_LIMITED']);
+      expect(Number(limited.headers.get('retry-after')), route).toBeGreaterThan(0);
+      // Alice's count is hers: bob still gets through on the same route.
+      expect((await request(server, method, path(alice), { token: bob.token })).status, route).toBeLessThan(300);
+    }
+    // Without a token it is a 401, not a hit on anyone's count.
+    expect((await request(server, 'GET', '/users/me')).status).toBe(401);
+    passOneMinute();
+    expect((await request(server, 'GET', '/users/me', { token: alice.token })).status).toBe(200);
+    expect((await request(server, 'POST', `/calls/${callId}/end`, { token: alice.token })).status).toBe(200);
+  });
+});
+
 describe('WebSocket connections per user (WS_MAX_CONNECTIONS_PER_USER)', () => {
   it('refuses one over the cap with 4029, not other users, and frees the slot when one closes', async () => {
     const server = await startServer({ WS_MAX_CONNECTIONS_PER_USER: '2' });
