@@ -7,6 +7,8 @@ import { startCluster } from './helpers/setup.js';
 const AUTH_PER_IP = 40;
 const LOGIN_FAILURES = 10;
 const SOCKETS_PER_USER = 10;
+/** Per user and route, per minute: every signed-in route without a limit of its own (API_RATE_LIMIT_PER_MINUTE). */
+const API_PER_USER = 12;
 
 /**
  * The limits hold for the cluster, not per node: whichever node a request reaches, N nodes allow what one would.
@@ -29,6 +31,7 @@ describe('limits across 3 nodes', () => {
         AUTH_RATE_LIMIT_PER_MINUTE: String(AUTH_PER_IP),
         LOGIN_FAILURES_PER_USERNAME: String(LOGIN_FAILURES),
         WS_MAX_CONNECTIONS_PER_USER: String(SOCKETS_PER_USER),
+        API_RATE_LIMIT_PER_MINUTE: String(API_PER_USER),
       },
     });
     at = cluster.nodes.map((n) => endpointOf(n.url));
@@ -72,6 +75,17 @@ describe('limits across 3 nodes', () => {
     // Another address, and another route for the same one, have counts of their own.
     expect((await malformed(node(0), '198.51.100.4')).status).toBe(400);
     expect((await api(node(0), 'POST', '/auth/register', { headers: from(ip), body: {} })).status).toBe(400);
+  });
+
+  it('counts a user’s requests to a signed-in route on every node together, and only that user’s, only that route’s', async () => {
+    const [user, other] = await Promise.all([createUser(node(0)), createUser(node(1))]);
+    for (let i = 0; i < API_PER_USER; i += 1) expect((await api(node(i), 'GET', '/users/me', { token: user.token })).status, `request ${i + 1}`).toBe(200);
+    for (let i = 0; i < at.length; i += 1) {
+      const refused = await api(node(i), 'GET', '/users/me', { token: user.token });
+      expect([refused.status, refused.body.error?.code], `over the limit on node ${i + 1}`).toEqual([429, 'RATE_LIMITED']);
+    }
+    expect((await api(node(0), 'GET', '/users/me', { token: other.token })).status).toBe(200);
+    expect((await api(node(0), 'GET', '/blocks', { token: user.token })).status).toBe(200);
   });
 
   it('refuses a user’s 11th socket whichever node it reaches, and takes one again once one closes', async () => {
