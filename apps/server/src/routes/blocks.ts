@@ -6,7 +6,6 @@ import { perUserPerMinute } from '../http/per-user-limit.js';
 export const blockRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { blocks, config } = app.parley;
   const security = [{ bearerAuth: [] }];
-  const perUser = (bucket: string) => ({ rateLimit: perUserPerMinute(bucket, config.rateLimits.apiPerMinutePerUser) });
 
   // Block and unblock: the same route shape, 204 and idempotent either way.
   const change = [
@@ -25,7 +24,7 @@ export const blockRoutes: FastifyPluginAsyncTypebox = async (app) => {
       method,
       url: '/users/:id/block',
       onRequest: app.authenticate,
-      config: perUser('block'),
+      config: perUserPerMinute('block', config.rateLimits.apiPerMinutePerUser),
       schema: {
         tags: ['users'],
         operationId,
@@ -46,7 +45,7 @@ export const blockRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/blocks',
     {
       onRequest: app.authenticate,
-      config: perUser('blocks'),
+      config: perUserPerMinute('blocks', config.rateLimits.apiPerMinutePerUser),
       schema: { tags: ['users'], operationId: 'listBlocks', summary: 'The people you blocked, sorted by name', security, response: { 200: BlockList, 401: ErrorBody, 429: ErrorBody } },
     },
     async (request) => blocks.list(request.user.id),

@@ -25,13 +25,12 @@ function callIdFrom(params: { id: string }): string {
 export const callRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { calls, config } = app.parley;
   const security = [{ bearerAuth: [] }];
-  const perUser = (bucket: string) => ({ rateLimit: perUserPerMinute(bucket, config.rateLimits.apiPerMinutePerUser) });
 
   app.post(
     '/calls',
     {
       onRequest: app.authenticate,
-      config: { rateLimit: perUserPerMinute('calls', config.rateLimits.callsPerMinutePerUser) },
+      config: perUserPerMinute('calls', config.rateLimits.callsPerMinutePerUser),
       schema: {
         tags: ['calls'],
         operationId: 'createCall',
@@ -53,7 +52,7 @@ export const callRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/calls',
     {
       onRequest: app.authenticate,
-      config: perUser('history'),
+      config: perUserPerMinute('history', config.rateLimits.apiPerMinutePerUser),
       schema: {
         tags: ['calls'],
         operationId: 'listCalls',
@@ -73,7 +72,7 @@ export const callRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/calls/:id',
     {
       onRequest: app.authenticate,
-      config: perUser('call'),
+      config: perUserPerMinute('call', config.rateLimits.apiPerMinutePerUser),
       schema: {
         tags: ['calls'],
         operationId: 'getCall',
@@ -90,7 +89,7 @@ export const callRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/calls/:id/end',
     {
       onRequest: app.authenticate,
-      config: perUser('end'),
+      config: perUserPerMinute('end', config.rateLimits.apiPerMinutePerUser),
       schema: {
         tags: ['calls'],
         operationId: 'endCall',

@@ -30,7 +30,7 @@ export const rtcRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/rtc/config',
     {
       onRequest: app.authenticate,
-      config: { rateLimit: perUserPerMinute('rtc', config.rateLimits.apiPerMinutePerUser) },
+      config: perUserPerMinute('rtc', config.rateLimits.apiPerMinutePerUser),
       schema: {
         tags: ['rtc'],
         operationId: 'getRtcConfig',

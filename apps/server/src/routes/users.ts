@@ -19,7 +19,7 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/users/me',
     {
       onRequest: app.authenticate,
-      config: { rateLimit: perUserPerMinute('me', config.rateLimits.apiPerMinutePerUser) },
+      config: perUserPerMinute('me', config.rateLimits.apiPerMinutePerUser),
       schema: { tags: ['users'], operationId: 'getMe', summary: 'The logged-in user', security, response: { 200: UserDto, 401: ErrorBody, 429: ErrorBody } },
     },
     async (request) => request.user,
@@ -29,7 +29,7 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/users',
     {
       onRequest: app.authenticate,
-      config: { rateLimit: perUserPerMinute('users', config.rateLimits.userListPerMinutePerUser) },
+      config: perUserPerMinute('users', config.rateLimits.userListPerMinutePerUser),
       schema: {
         tags: ['users'],
         operationId: 'listUsers',
