@@ -436,6 +436,34 @@ describe('reconnecting', () => {
     await bobReloaded.next('webrtc:offer');
   });
 
+  it('relays to the reloaded page and refuses the old one, though both sockets stay open and frames flowed before', async () => {
+    const server = await startServer();
+    const [alice, bob] = await Promise.all([createUser(server), createUser(server)]);
+    const [aliceWs, bobWs] = await Promise.all([connect(server, alice), connect(server, bob)]);
+    const callId = await connectCall(server, alice, aliceWs, bob, bobWs);
+    // Frames both ways first: each sender now has a route to the other's socket (calls/relay-route.ts).
+    for (let i = 0; i < 3; i += 1) {
+      aliceWs.send(offer(callId, `to bob ${i}`));
+      bobWs.send(offer(callId, `to alice ${i}`));
+      expect((await bobWs.next('webrtc:offer')).payload.sdp).toBe(`to bob ${i}`);
+      expect((await aliceWs.next('webrtc:offer')).payload.sdp).toBe(`to alice ${i}`);
+    }
+    const bobReloaded = await connect(server, bob);
+    bobReloaded.send({ type: 'call:rejoin', payload: { callId } });
+    await bobReloaded.next('call:rejoined');
+    expect((await bobWs.next('call:ended')).payload.reason).toBe('answered_elsewhere');
+    await aliceWs.next('call:peer-connection');
+
+    aliceWs.send(offer(callId, 'after the reload'));
+    expect((await bobReloaded.next('webrtc:offer')).payload.sdp).toBe('after the reload');
+    await bobWs.expectNone('webrtc:offer', 100);
+    bobWs.send(offer(callId, 'from the old page'));
+    expect((await bobWs.next('error')).payload).toMatchObject({ code: 'FORBIDDEN', callId });
+    bobReloaded.send(offer(callId, 'from the new page'));
+    expect((await aliceWs.next('webrtc:offer')).payload.sdp).toBe('from the new page');
+    await aliceWs.expectNone('webrtc:offer', 100);
+  });
+
   it('ends the call as connection_lost when nobody comes back within the grace', async () => {
     const server = await startServer({ CALL_RECONNECT_GRACE_MS: '300' });
     const [alice, bob] = await Promise.all([createUser(server), createUser(server)]);

@@ -66,8 +66,14 @@ export class LiveCalls {
   /** A user is in at most one live call (the busy rule), so this maps user → call. */
   private readonly byUser = new Map<string, LiveCall>();
   private readonly counts = { created: 0, active: 0 };
+  private changes = 0;
 
   constructor(private readonly metrics: Metrics) {}
+
+  /** Moves on with every change to any call held here: what was read from an older epoch may be out of date. */
+  get epoch(): number {
+    return this.changes;
+  }
 
   get(id: string): LiveCall | undefined {
     return this.byId.get(id);
@@ -89,6 +95,7 @@ export class LiveCalls {
   apply(record: NamedCallRecord): Applied {
     const previous = this.byId.get(record.id);
     if (previous !== undefined && record.version <= previous.version) return { kind: 'stale' };
+    this.changes += 1;
     if (previous !== undefined) this.forget(previous);
     const call = toLive(record);
     if (call === undefined) return { kind: 'ended', previous };
@@ -102,7 +109,10 @@ export class LiveCalls {
   /** Drops a call whatever its version (the database says it is gone). */
   drop(id: string): LiveCall | undefined {
     const call = this.byId.get(id);
-    if (call !== undefined) this.forget(call);
+    if (call !== undefined) {
+      this.changes += 1;
+      this.forget(call);
+    }
     return call;
   }
 

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../http/errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ConnectionRef, Delivery } from '../signaling/delivery.js';
+import type { RelaySender } from './relay-route.js';
 import type { CallRecord, EndGuard, NamedCallRecord, Store } from '../store/types.js';
 import type { UserCache } from '../users/cache.js';
 import { Deadlines, type Deadline } from './deadlines.js';
@@ -292,15 +293,23 @@ export class CallService {
   /**
    * Forwards an offer, answer or candidate to the other side's bound connection, verbatim. Only inside an active
    * call and only from the sender's bound connection; while the other side is away the message is dropped (it
-   * renegotiates when it is back). The common case is answered from memory, synchronously; anything else (a call
-   * this node's copy does not show as active and bound to this connection) goes through {@link relaySlow}.
+   * renegotiates when it is back). The common case is answered from memory, synchronously — and for the next frame
+   * of the same call, while no call changed, from the route the last one took (relay-route.ts); anything else (a
+   * call this node's copy does not show as active and bound to this connection) goes through {@link relaySlow}.
    */
-  relay(conn: ConnectionRef, envelope: RelayedEnvelope, raw: Buffer): void | Promise<void> {
+  relay(conn: RelaySender, envelope: RelayedEnvelope, raw: Buffer): void | Promise<void> {
+    const route = conn.relayRoute;
+    if (route !== undefined && route.epoch === this.live.epoch && route.callId === envelope.callId) {
+      if (route.send(raw)) this.metrics.countRelayed(envelope.type);
+      return;
+    }
     const call = this.live.get(envelope.callId);
     const role = call === undefined ? undefined : sideCarriedBy(call, conn);
     if (call !== undefined && role !== undefined) {
       const peer = call.conn[other(role)];
-      if (peer !== null && this.delivery.rawToConnection(peer, raw)) this.metrics.countRelayed(envelope.type);
+      const send = peer === null ? undefined : this.delivery.sender(peer);
+      conn.relayRoute = send === undefined ? undefined : { callId: envelope.callId, epoch: this.live.epoch, send };
+      if (send?.(raw) === true) this.metrics.countRelayed(envelope.type);
       return;
     }
     return this.relaySlow(conn, envelope, raw);
@@ -488,7 +497,8 @@ export class CallService {
       return this.relaySlow(conn, envelope, raw, attempt + 1);
     }
     const peer = current.conn[other(role)];
-    if (peer !== null && this.delivery.rawToConnection(peer, raw)) this.metrics.countRelayed(envelope.type);
+    const send = peer === null ? undefined : this.delivery.sender(peer);
+    if (send?.(raw) === true) this.metrics.countRelayed(envelope.type);
   }
 
   /**

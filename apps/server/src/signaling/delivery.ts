@@ -7,6 +7,9 @@ export interface ConnectionRef {
   readonly userId: string;
 }
 
+/** Sends an encoded text frame to one connection resolved beforehand; false when it is known not to be open. */
+export type Send = (frame: Buffer) => boolean;
+
 /**
  * How the call logic reaches users, wherever their sockets are: the local hub in one process, the hub plus the
  * cluster bus across nodes (`signaling/router.ts`).
@@ -21,8 +24,11 @@ export interface Delivery {
    * connection of another node is handed to the bus and counts as sent.
    */
   toConnection(connectionId: string, message: ServerMessage): boolean;
-  /** Forwards an already-validated frame as is: the bytes received, not re-encoded. */
-  rawToConnection(connectionId: string, frame: Buffer): boolean;
+  /**
+   * Where already-validated frames for one connection go (forwarded as is: the bytes received, not re-encoded),
+   * resolved once for a run of frames; undefined when the connection is known not to be open.
+   */
+  sender(connectionId: string): Send | undefined;
   /** Whether the user has an open connection anywhere. */
   isOnline(userId: string): Promise<boolean>;
   /** Whether `connectionId` is an open connection of `userId`. */

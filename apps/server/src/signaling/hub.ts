@@ -3,7 +3,8 @@ import { assertNever, CLOSE_CODES } from '@parley/protocol';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Metrics } from '../observability/metrics.js';
-import type { ConnectionRef } from './delivery.js';
+import type { RelayRoute } from '../calls/relay-route.js';
+import type { ConnectionRef, Send } from './delivery.js';
 import type { PresenceSink } from './presence.js';
 import type { TokenBucket } from './token-bucket.js';
 
@@ -30,6 +31,8 @@ export interface Connection extends ConnectionRef {
   alive: boolean;
   /** The callId of the last relayed frame read from this socket: the next frame of that call reuses the string. */
   recentCallId: string | undefined;
+  /** Where the call service sent this socket's last relayed frame (calls/relay-route.ts). */
+  relayRoute: RelayRoute | undefined;
   /**
    * The frames of a connection are handled one after the other: while one waits for the database (a rejoin, an
    * accept), the next waits for it, so nothing overtakes a bind it depends on. Null when nothing is pending.
@@ -153,6 +156,12 @@ export class SignalingHub implements PresenceSink {
   rawToConnection(connectionId: string, frame: Buffer): boolean {
     const conn = this.connections.get(connectionId);
     return conn !== undefined && this.send(conn, frame);
+  }
+
+  /** {@link rawToConnection} with the connection looked up once, for a run of frames; undefined when not here. */
+  sender(connectionId: string): Send | undefined {
+    const conn = this.connections.get(connectionId);
+    return conn === undefined ? undefined : (frame) => this.send(conn, frame);
   }
 
   /** One encoded text frame to every open connection but those of `exceptUsers` (presence batches). */

@@ -179,6 +179,7 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
       throttled: 0,
       alive: true,
       recentCallId: undefined,
+      relayRoute: undefined,
       pending: null,
     };
     hub.add(conn);

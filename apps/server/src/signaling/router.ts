@@ -2,7 +2,7 @@ import type { ServerMessage } from '@parley/protocol';
 import type { Bus } from '../cluster/bus.js';
 import type { Directory } from '../cluster/directory.js';
 import { nodeOf, type NodeIdentity } from '../cluster/node-id.js';
-import type { Delivery } from './delivery.js';
+import type { Delivery, Send } from './delivery.js';
 import type { SignalingHub } from './hub.js';
 
 /**
@@ -33,9 +33,9 @@ export class Router implements Delivery {
     return this.forward(connectionId, Buffer.from(JSON.stringify(message), 'utf8'));
   }
 
-  rawToConnection(connectionId: string, frame: Buffer): boolean {
-    if (this.bus === null || this.identity.owns(connectionId)) return this.hub.rawToConnection(connectionId, frame);
-    return this.forward(connectionId, frame);
+  sender(connectionId: string): Send | undefined {
+    if (this.bus === null || this.identity.owns(connectionId)) return this.hub.sender(connectionId);
+    return (frame) => this.forward(connectionId, frame);
   }
 
   isOnline(userId: string): Promise<boolean> {
