@@ -9,10 +9,16 @@ import type { WebSocket } from 'ws';
  * part of `ws`'s API: where it is missing or not a number (another `ws` than the one the lockfile pins) the answer
  * is "yes, more", which is always safe — the caller then coalesces as if more frames were coming.
  * test/read-state.test.ts pins the field down against the `ws` in use.
+ *
+ * Read as plain properties, typed `unknown` and checked: `Reflect.get` is not compiled into a property load, and
+ * this runs for every frame.
  */
 export function readHoldsMore(socket: WebSocket): boolean {
-  const receiver: unknown = Reflect.get(socket, '_receiver');
-  if (typeof receiver !== 'object' || receiver === null) return true;
-  const unread: unknown = Reflect.get(receiver, '_bufferedBytes');
+  const unread = (socket as WebSocket & WsInternals)._receiver?._bufferedBytes;
   return typeof unread !== 'number' || unread > 0;
+}
+
+/** What {@link readHoldsMore} reads of `ws`'s internals, each possibly missing. */
+interface WsInternals {
+  readonly _receiver?: { readonly _bufferedBytes?: unknown } | null;
 }
