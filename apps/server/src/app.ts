@@ -225,6 +225,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     errorHandler: socketErrorHandler,
     options: {
       maxPayload: LIMITS.maxFrameBytes,
+      // No compression: the hub writes its frames to the stream itself (signaling/text-frame.ts), which holds only
+      // while `ws`'s sender never queues a frame behind a compression in progress.
+      perMessageDeflate: false,
       handleProtocols: (protocols) => (protocols.has('bearer') ? 'bearer' : false),
     },
   });

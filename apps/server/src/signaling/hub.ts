@@ -6,10 +6,8 @@ import type { Metrics } from '../observability/metrics.js';
 import type { RelayRoute } from '../calls/relay-route.js';
 import type { ConnectionRef, Send } from './delivery.js';
 import type { PresenceSink } from './presence.js';
+import { textFrame } from './text-frame.js';
 import type { TokenBucket } from './token-bucket.js';
-
-/** `ws` sends a Buffer as a binary frame unless told otherwise; every Parley frame is JSON text. */
-const TEXT_FRAME = { binary: false } as const;
 
 /**
  * Sessions of a user that end while the user stays: one logged out, or all but the one that changed the password
@@ -181,7 +179,8 @@ export class SignalingHub implements PresenceSink {
     }
     // Corked when more of this read may follow (see `cork`); a stream already corked queues it behind the rest.
     if (!this.lastFrameOfRead) this.cork(conn);
-    socket.send(data, TEXT_FRAME);
+    // Framed here and written in one piece, not through `socket.send` (text-frame.ts).
+    conn.transport.write(textFrame(data));
     return true;
   }
 
