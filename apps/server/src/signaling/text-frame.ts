@@ -4,7 +4,7 @@
  *
  * The hub writes frames to the socket's stream itself instead of through `ws`'s `send`, which hands the stream the
  * header and the payload as two chunks (corked, written, uncorked: a `writev` assembled in JavaScript and C++ for
- * every frame). One buffer is one plain `write`; at one frame per TCP read that took ~12% off the relay's CPU per
+ * every frame). One buffer is one plain `write`; at one frame per TCP read that took 6–12% off the relay's CPU per
  * frame (packages/bench/PROFILE.md §8, fifth round). `ws` still does everything else — the handshake, reading
  * frames, ping/pong and the closing handshake — and since Parley negotiates no compression its sender never holds
  * a frame back, so what it writes (a ping, the close frame) and what the hub writes reach the stream in the order
