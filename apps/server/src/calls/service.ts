@@ -2,7 +2,7 @@ import type { CallDto, CallHistoryItem, CallMedia, CallRole, CallStatus, EndReas
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../http/errors.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { ConnectionRef, Delivery } from '../signaling/delivery.js';
+import type { ConnectionRef, Delivery, Send } from '../signaling/delivery.js';
 import type { RelaySender } from './relay-route.js';
 import type { CallRecord, EndGuard, NamedCallRecord, Store } from '../store/types.js';
 import type { UserCache } from '../users/cache.js';
@@ -306,10 +306,8 @@ export class CallService {
     const call = this.live.get(envelope.callId);
     const role = call === undefined ? undefined : sideCarriedBy(call, conn);
     if (call !== undefined && role !== undefined) {
-      const peer = call.conn[other(role)];
-      const send = peer === null ? undefined : this.delivery.sender(peer);
+      const send = this.forward(call.conn[other(role)], envelope, raw);
       conn.relayRoute = send === undefined ? undefined : { callId: envelope.callId, epoch: this.live.epoch, send };
-      if (send?.(raw) === true) this.metrics.countRelayed(envelope.type);
       return;
     }
     return this.relaySlow(conn, envelope, raw);
@@ -496,9 +494,14 @@ export class CallService {
       if (attempt >= MAX_RETRIES) throw new Error(`Call ${callId} kept changing during a relay`);
       return this.relaySlow(conn, envelope, raw, attempt + 1);
     }
-    const peer = current.conn[other(role)];
+    this.forward(current.conn[other(role)], envelope, raw);
+  }
+
+  /** Sends `raw` to the peer's connection (none while that side is away), counted if it went; how it was sent. */
+  private forward(peer: string | null, envelope: RelayedEnvelope, raw: Buffer): Send | undefined {
     const send = peer === null ? undefined : this.delivery.sender(peer);
     if (send?.(raw) === true) this.metrics.countRelayed(envelope.type);
+    return send;
   }
 
   /**

@@ -142,7 +142,8 @@ export class SignalingHub implements PresenceSink {
   toUserEncoded(userId: string, frame: string, exceptConnectionId?: string): void {
     const mine = this.byUser.get(userId);
     if (!mine) return;
-    for (const conn of mine) if (conn.id !== exceptConnectionId) this.send(conn, frame);
+    const framed = textFrame(frame);
+    for (const conn of mine) if (conn.id !== exceptConnectionId) this.write(conn, framed);
   }
 
   toConnection(connectionId: string, message: ServerMessage): boolean {
@@ -164,11 +165,20 @@ export class SignalingHub implements PresenceSink {
 
   /** One encoded text frame to every open connection but those of `exceptUsers` (presence batches). */
   broadcastEncoded(frame: Buffer, exceptUsers?: ReadonlySet<string>): void {
-    for (const conn of this.connections.values()) if (exceptUsers?.has(conn.userId) !== true) this.send(conn, frame);
+    const framed = textFrame(frame);
+    for (const conn of this.connections.values()) if (exceptUsers?.has(conn.userId) !== true) this.write(conn, framed);
   }
 
   /** Sends a text frame: a string, or its UTF-8 bytes when they are at hand (no re-encoding per socket). */
   send(conn: Connection, data: string | Buffer): boolean {
+    return this.write(conn, textFrame(data));
+  }
+
+  /**
+   * Writes a frame made by {@link textFrame} — framed here, written in one piece, not through `socket.send`
+   * (text-frame.ts) — so a frame for many sockets is framed once and the same buffer goes to each.
+   */
+  private write(conn: Connection, frame: Buffer): boolean {
     const { socket } = conn;
     if (socket.readyState !== socket.OPEN) return false;
     if (socket.bufferedAmount > this.limits.maxBufferedBytes) {
@@ -179,8 +189,7 @@ export class SignalingHub implements PresenceSink {
     }
     // Corked when more of this read may follow (see `cork`); a stream already corked queues it behind the rest.
     if (!this.lastFrameOfRead) this.cork(conn);
-    // Framed here and written in one piece, not through `socket.send` (text-frame.ts).
-    conn.transport.write(textFrame(data));
+    conn.transport.write(frame);
     return true;
   }
 
