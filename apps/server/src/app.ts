@@ -228,6 +228,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       // No compression: the hub writes its frames to the stream itself (signaling/text-frame.ts), which holds only
       // while `ws`'s sender never queues a frame behind a compression in progress.
       perMessageDeflate: false,
+      // A text frame's UTF-8 is checked where the frame is read (signaling/route.ts), not by `ws` before it: the
+      // relay's scan accepts only ASCII, and only the frames it leaves to the general path need the check.
+      skipUTF8Validation: true,
       handleProtocols: (protocols) => (protocols.has('bearer') ? 'bearer' : false),
     },
   });

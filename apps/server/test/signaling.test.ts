@@ -372,6 +372,26 @@ describe('bad frames', () => {
     expect(({} as Record<string, unknown>)['admin']).toBeUndefined();
   });
 
+  it('checks the UTF-8 of every text frame: a relayed candidate with a broken sequence closes the socket with 1007 and reaches nobody', async () => {
+    const server = await startServer();
+    const [alice, bob] = await Promise.all([createUser(server), createUser(server)]);
+    const aliceWs = await connect(server, alice);
+    const bobWs = await connect(server, bob);
+    const callId = await connectCall(server, alice, aliceWs, bob, bobWs);
+    // Valid UTF-8 that is not ASCII is relayed (by the general path: the scan takes only ASCII).
+    aliceWs.send({ type: 'webrtc:ice-candidate', payload: { callId, candidate: 'candidate:é 1 udp 😀' } });
+    expect((await bobWs.next('webrtc:ice-candidate')).payload.candidate).toBe('candidate:é 1 udp 😀');
+
+    const candidate = (inside: Buffer) =>
+      Buffer.concat([Buffer.from(`{"type":"webrtc:ice-candidate","payload":{"callId":"${callId}","candidate":"candidate:`), inside, Buffer.from(' 1 udp"}}')]);
+    aliceWs.sendRaw(candidate(Buffer.from([0xc3, 0x28])));
+    // Sent right behind it: nothing the server reads after closing the socket is handled.
+    aliceWs.sendRaw(candidate(Buffer.from('after')));
+    expect((await aliceWs.closed).code).toBe(CLOSE_CODES.INVALID_PAYLOAD);
+    await bobWs.expectNone('webrtc:ice-candidate', 200);
+    expect(bobWs.socket.readyState).toBe(WebSocket.OPEN);
+  });
+
   it('closes the connection with 1009 for a frame over 64 KiB', async () => {
     const server = await startServer();
     const alice = await createUser(server);

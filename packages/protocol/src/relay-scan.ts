@@ -22,7 +22,7 @@ export interface RelayedEnvelope {
  * it or explains what is wrong. The one promise: every frame accepted here is a frame `decodeClientMessage` accepts,
  * with the same type and callId (a property test in test/relay-scan.test.ts holds it to that).
  *
- * `frame` must be a WebSocket text frame's payload, i.e. valid UTF-8 (`ws` checks that before handing it over).
+ * `frame` is a WebSocket frame's payload, not necessarily valid UTF-8: what is accepted here is all ASCII.
  * `recentCallId`, the callId of the sender's previous frame, is handed back as the callId when the frame names the
  * same call: the frames of a call mostly follow each other, and the string the relay already looked the call up
  * with (its hash computed) costs nothing to reuse, where a new one is made and hashed for every frame.
@@ -112,33 +112,43 @@ function isHex(c: number | undefined): boolean {
 }
 
 /**
- * A JSON string starting at `at` (its opening quote) whose source is `minBytes` to `maxBytes` bytes long; the
- * offset after its closing quote, else -1. Bytes bound the decoded length from above (every character takes at
- * least one byte of UTF-8 or of an escape), so a string within `maxBytes` is within a `maxLength` of that many
+ * What a byte is inside a JSON string, for {@link string}: most are {@link PLAIN}, passed over by a loop that only
+ * looks them up; a quote ends the string, a backslash starts an escape, and the rest are refused here. Control
+ * characters are not JSON. Bytes from 0x80 up are refused too, although JSON allows them: a frame accepted here is
+ * then all ASCII, valid UTF-8 whatever its sender wrote, so the socket does not check every frame's UTF-8 before
+ * the scan reads it again (`ws`'s `skipUTF8Validation`, in the server). Browsers write signaling in ASCII; a frame
+ * with anything else takes the general path, which checks its UTF-8.
+ */
+const PLAIN = 0;
+const STRING_BYTES = Uint8Array.from({ length: 256 }, (_, c) => (c >= 0x20 && c < 0x80 && c !== QUOTE && c !== BACKSLASH ? PLAIN : 1));
+
+/**
+ * A JSON string starting at `at` (its opening quote) whose source is `minBytes` to `maxBytes` bytes long, in ASCII;
+ * the offset after its closing quote, else -1. Bytes bound the decoded length from above (every character takes at
+ * least one byte, itself or its escape), so a string within `maxBytes` is within a `maxLength` of that many
  * characters; a longer source is left to the general path, which counts characters.
  */
 function string(frame: Uint8Array, at: number, minBytes: number, maxBytes: number): number {
   if (frame[at] !== QUOTE) return -1;
   const start = at + 1;
+  // One past the last byte a string of `maxBytes` could put its closing quote on.
+  const limit = Math.min(frame.length, start + maxBytes + 1);
   let i = start;
   for (;;) {
+    while (i < limit && STRING_BYTES[frame[i]!] === PLAIN) i++;
+    if (i >= limit) return -1;
     const c = frame[i];
-    if (c === undefined || c < 0x20) return -1;
     if (c === QUOTE) break;
-    if (c === BACKSLASH) {
-      const e = frame[i + 1];
-      if (e === 0x75) {
-        if (!isHex(frame[i + 2]) || !isHex(frame[i + 3]) || !isHex(frame[i + 4]) || !isHex(frame[i + 5])) return -1;
-        i += 6;
-      } else if (e === QUOTE || e === BACKSLASH || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
-        i += 2;
-      } else {
-        return -1;
-      }
+    if (c !== BACKSLASH) return -1;
+    const e = frame[i + 1];
+    if (e === 0x75) {
+      if (!isHex(frame[i + 2]) || !isHex(frame[i + 3]) || !isHex(frame[i + 4]) || !isHex(frame[i + 5])) return -1;
+      i += 6;
+    } else if (e === QUOTE || e === BACKSLASH || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
+      i += 2;
     } else {
-      i += 1;
+      return -1;
     }
-    if (i - start > maxBytes) return -1;
   }
   return i - start < minBytes ? -1 : i + 1;
 }

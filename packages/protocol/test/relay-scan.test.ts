@@ -4,6 +4,7 @@ import { decodeClientMessage, LIMITS, scanRelayedFrame, type RelayedMessage } fr
 
 const CALL_ID = '6a0c2d0e-5b7e-4b8e-9a55-0f1c2d3e4f50';
 const frame = (text: string) => Buffer.from(text, 'utf8');
+const isAscii = (bytes: Buffer) => bytes.every((b) => b < 0x80);
 
 /** What the general path makes of a frame: the type and callId it accepts, or null. */
 function general(bytes: Buffer): { type: string; callId: string } | null {
@@ -52,15 +53,38 @@ function mutated(source: string): fc.Arbitrary<string> {
 }
 
 describe('the relay fast path (scanRelayedFrame)', () => {
-  it('recognises every relayed message JSON.stringify writes, with its type and callId', () => {
+  it('recognises every relayed message JSON.stringify writes in ASCII, with its type and callId', () => {
     fc.assert(
       fc.property(relayed, (message) => {
         const bytes = frame(JSON.stringify(message));
-        expect(general(bytes)).toEqual({ type: message.type, callId: message.payload.callId });
-        expect(scanRelayedFrame(bytes)).toEqual({ type: message.type, callId: message.payload.callId });
+        const envelope = { type: message.type, callId: message.payload.callId };
+        expect(general(bytes)).toEqual(envelope);
+        expect(scanRelayedFrame(bytes)).toEqual(isAscii(bytes) ? envelope : undefined);
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('accepts only ASCII, so a frame it accepts is valid UTF-8 however its sender wrote it', () => {
+    const nonAscii = fc.integer({ min: 0x80, max: 0xff });
+    fc.assert(
+      fc.property(
+        relayed.chain((message) => fc.tuple(fc.constant(frame(JSON.stringify(message))), fc.nat(), nonAscii)),
+        ([bytes, at, byte]) => {
+          const broken = Buffer.from(bytes);
+          broken[at % broken.length] = byte;
+          expect(scanRelayedFrame(broken)).toBeUndefined();
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    const candidate = (inside: Buffer) =>
+      Buffer.concat([frame(`{"type":"webrtc:ice-candidate","payload":{"callId":"${CALL_ID}","candidate":{"candidate":"a`), inside, frame('b"}}}')]);
+    expect(scanRelayedFrame(candidate(frame('c')))).toEqual({ type: 'webrtc:ice-candidate', callId: CALL_ID });
+    for (const inside of [[0xff], [0xc3], [0xc3, 0xa9], [0xed, 0xa0, 0x80], [0x7f]]) {
+      const bytes = candidate(Buffer.from(inside));
+      expect(scanRelayedFrame(bytes) !== undefined, inside.join()).toBe(inside.every((b) => b < 0x80));
+    }
   });
 
   it('gives the same envelope with any recent callId: the frame\'s own, another, or one that only starts like it', () => {
@@ -72,7 +96,7 @@ describe('the relay fast path (scanRelayedFrame)', () => {
         ([message, previous]) => {
           const bytes = frame(JSON.stringify(message));
           const scanned = scanRelayedFrame(bytes, previous);
-          expect(scanned).toEqual({ type: message.type, callId: message.payload.callId });
+          expect(scanned).toEqual(isAscii(bytes) ? { type: message.type, callId: message.payload.callId } : undefined);
         },
       ),
       { numRuns: 2000 },
@@ -128,6 +152,7 @@ describe('the relay fast path (scanRelayedFrame)', () => {
     ['whitespace', `{"type": "webrtc:offer","payload":{"callId":"${CALL_ID}","sdp":"v=0"}}`, true],
     ['another key order', `{"payload":{"callId":"${CALL_ID}","sdp":"v=0"},"type":"webrtc:offer"}`, true],
     ['a repeated member (JSON.parse keeps the last)', `{"type":"webrtc:ice-candidate","payload":{"callId":"${CALL_ID}","candidate":{"sdpMid":"0","sdpMid":"1"}}}`, true],
+    ['text that is not ASCII', `{"type":"webrtc:offer","payload":{"callId":"${CALL_ID}","sdp":"v=0 é"}}`, true],
     ['a candidate longer in bytes than its limit in characters', `{"type":"webrtc:ice-candidate","payload":{"callId":"${CALL_ID}","candidate":"${'é'.repeat(LIMITS.maxCandidateLength)}"}}`, true],
     ['an unknown member', `{"type":"webrtc:ice-candidate","payload":{"callId":"${CALL_ID}","candidate":{"__proto__":{}}}}`, false],
     ['an index out of range', `{"type":"webrtc:ice-candidate","payload":{"callId":"${CALL_ID}","candidate":{"sdpMLineIndex":65536}}}`, false],
