@@ -113,14 +113,15 @@ function isHex(c: number | undefined): boolean {
 
 /**
  * What a byte is inside a JSON string, for {@link string}: most are {@link PLAIN}, passed over by a loop that only
- * looks them up; a quote ends the string, a backslash starts an escape, and the rest are refused here. Control
- * characters are not JSON. Bytes from 0x80 up are refused too, although JSON allows them: a frame accepted here is
- * then all ASCII, valid UTF-8 whatever its sender wrote, so the socket does not check every frame's UTF-8 before
- * the scan reads it again (`ws`'s `skipUTF8Validation`, in the server). Browsers write signaling in ASCII; a frame
- * with anything else takes the general path, which checks its UTF-8.
+ * looks them up. The others stop it: a quote ends the string, a backslash starts an escape, and the rest are
+ * refused here. Control characters are not JSON. Bytes from 0x80 up are refused too, although JSON allows them: a
+ * frame accepted here is then all ASCII, valid UTF-8 whatever its sender wrote, so the server does not have `ws`
+ * check every frame's UTF-8 before the scan reads the same bytes (`skipUTF8Validation`). Browsers write signaling
+ * in ASCII; a frame with anything else takes the general path, which checks its UTF-8.
  */
 const PLAIN = 0;
-const STRING_BYTES = Uint8Array.from({ length: 256 }, (_, c) => (c >= 0x20 && c < 0x80 && c !== QUOTE && c !== BACKSLASH ? PLAIN : 1));
+const STOP = 1;
+const STRING_BYTES = Uint8Array.from({ length: 256 }, (_, c) => (c >= 0x20 && c < 0x80 && c !== QUOTE && c !== BACKSLASH ? PLAIN : STOP));
 
 /**
  * A JSON string starting at `at` (its opening quote) whose source is `minBytes` to `maxBytes` bytes long, in ASCII;
