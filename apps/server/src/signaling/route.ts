@@ -112,8 +112,9 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
    * client's fault (socket-errors.ts) and drops the connection.
    */
   const invalidUtf8 = (conn: Connection): void => {
-    conn.socket.close(CLOSE_CODES.INVALID_PAYLOAD, 'invalid UTF-8 sequence');
-    conn.socket.emit('error', Object.assign(new Error('invalid UTF-8 sequence'), { code: 'WS_ERR_INVALID_UTF8' }));
+    const reason = 'invalid UTF-8 sequence';
+    conn.socket.close(CLOSE_CODES.INVALID_PAYLOAD, reason);
+    conn.socket.emit('error', Object.assign(new Error(reason), { code: 'WS_ERR_INVALID_UTF8' }));
   };
 
   /** One frame, after the rate limit: checked and handled; a promise when it waits for the database. */
