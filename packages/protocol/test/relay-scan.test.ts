@@ -1,10 +1,10 @@
 import fc from 'fast-check';
+import { isAscii } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { decodeClientMessage, LIMITS, scanRelayedFrame, type RelayedMessage } from '../src/index.js';
 
 const CALL_ID = '6a0c2d0e-5b7e-4b8e-9a55-0f1c2d3e4f50';
 const frame = (text: string) => Buffer.from(text, 'utf8');
-const isAscii = (bytes: Buffer) => bytes.every((b) => b < 0x80);
 
 /** What the general path makes of a frame: the type and callId it accepts, or null. */
 function general(bytes: Buffer): { type: string; callId: string } | null {
@@ -83,7 +83,7 @@ describe('the relay fast path (scanRelayedFrame)', () => {
     expect(scanRelayedFrame(candidate(frame('c')))).toEqual({ type: 'webrtc:ice-candidate', callId: CALL_ID });
     for (const inside of [[0xff], [0xc3], [0xc3, 0xa9], [0xed, 0xa0, 0x80], [0x7f]]) {
       const bytes = candidate(Buffer.from(inside));
-      expect(scanRelayedFrame(bytes) !== undefined, inside.join()).toBe(inside.every((b) => b < 0x80));
+      expect(scanRelayedFrame(bytes) !== undefined, inside.join()).toBe(isAscii(Buffer.from(inside)));
     }
   });
 
