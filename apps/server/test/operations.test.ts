@@ -44,6 +44,10 @@ describe('GET /metrics', () => {
     const callId = await connectCall(server, alice, aliceWs, bob, bobWs);
     aliceWs.send({ type: 'webrtc:offer', payload: { callId, sdp: 'v=0' } });
     await bobWs.next('webrtc:offer');
+    // On a quiet server every relayed frame is timed (one per 20 ms at most): the answer too.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    bobWs.send({ type: 'webrtc:answer', payload: { callId, sdp: 'v=0' } });
+    await aliceWs.next('webrtc:answer');
     aliceWs.sendRaw('nonsense');
     await aliceWs.next('error');
     await request(server, 'POST', `/calls/${callId}/end`, { token: alice.token });
@@ -57,10 +61,11 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/^parley_calls_ended_total\{reason="hangup"\} 1$/m);
     expect(text).toMatch(/^parley_calls_live\{status="active"\} 0$/m);
     expect(text).toMatch(/^parley_ws_relayed_total\{type="webrtc:offer"\} 1$/m);
+    expect(text).toMatch(/^parley_ws_relayed_total\{type="webrtc:answer"\} 1$/m);
     expect(text).toMatch(/^parley_ws_rejected_total\{code="INVALID_JSON"\} 1$/m);
     expect(text).toMatch(/^parley_login_attempts_total\{result="failure"\} 1$/m);
     expect(text).toMatch(/^parley_call_duration_seconds_count 1$/m);
-    expect(text).toMatch(/^parley_ws_relay_seconds_count 1$/m);
+    expect(text).toMatch(/^parley_ws_relay_seconds_count 2$/m);
     expect(text).toMatch(/^parley_argon2_seconds_count\{op="hash"\} 2$/m);
   });
 });

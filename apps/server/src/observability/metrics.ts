@@ -85,7 +85,7 @@ export function createMetrics() {
     },
     relayLatency: new Histogram({
       name: 'parley_ws_relay_seconds',
-      help: 'Time from receiving a signaling frame to handing it to the peer socket (one relayed frame in 64 is timed)',
+      help: 'Time from receiving a signaling frame to handing it to the peer socket (at most one relayed frame in 20 ms is timed)',
       buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
       ...opts,
     }),

@@ -41,6 +41,9 @@ function tokenOf(request: FastifyRequest): string | undefined {
   return typeof token === 'string' && token.length > 0 ? token : undefined;
 }
 
+/** At most one relayed frame in this many milliseconds is timed for `parley_ws_relay_seconds` (50 a second). */
+const RELAY_TIMING_MS = 20;
+
 /**
  * `/api/v1/ws` (and `/ws`): authenticates at upgrade, then decodes every frame with the protocol's validator and
  * hands it to the call service. Protocol mistakes get an `error` message and the connection stays open.
@@ -59,21 +62,25 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
     hub.send(conn, JSON.stringify(error));
   };
 
-  // Timing a relayed frame (two clock reads and a prom-client histogram update, a few µs) is a measurable share of the
-  // relay path; one frame in 64 is plenty for the latency distribution (over 100 a second at a trickle of 8,000).
-  let relayedFrames = 0;
+  // Timing a relayed frame (a clock read and a prom-client histogram update, a few µs when it runs this seldom) is a
+  // measurable share of the relay path under load. One frame in each RELAY_TIMING_MS is timed: every frame of a quiet
+  // server, and at most 1,000 / RELAY_TIMING_MS a second however busy it is, plenty for the latency distribution.
+  let nextTimedAt = 0;
 
-  /** Forwards an offer, answer or candidate (`frame`, as received) to the other side of its call. */
-  const relay = (conn: Connection, envelope: RelayedEnvelope, frame: Buffer): void | Promise<void> => {
-    if ((relayedFrames++ & 63) !== 0) return calls.relay(conn, envelope, frame);
-    const started = performance.now();
+  /**
+   * Forwards an offer, answer or candidate (`frame`, as received at `receivedAt`, by `performance.now()`) to the other
+   * side of its call.
+   */
+  const relay = (conn: Connection, envelope: RelayedEnvelope, frame: Buffer, receivedAt: number): void | Promise<void> => {
+    if (receivedAt < nextTimedAt) return calls.relay(conn, envelope, frame);
+    nextTimedAt = receivedAt + RELAY_TIMING_MS;
     const slow = calls.relay(conn, envelope, frame);
     // Only the common case (answered from memory, synchronously) is timed.
-    if (slow === undefined) metrics.relayLatency.observe((performance.now() - started) / 1000);
+    if (slow === undefined) metrics.relayLatency.observe((performance.now() - receivedAt) / 1000);
     return slow;
   };
 
-  const dispatch = (conn: Connection, message: ClientMessage, frame: Buffer): void | Promise<void> => {
+  const dispatch = (conn: Connection, message: ClientMessage, frame: Buffer, receivedAt: number): void | Promise<void> => {
     switch (message.type) {
       case 'call:accept':
         return calls.accept(conn, message.payload.callId);
@@ -84,7 +91,7 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
       case 'webrtc:offer':
       case 'webrtc:answer':
       case 'webrtc:ice-candidate':
-        return relay(conn, { type: message.type, callId: message.payload.callId }, frame);
+        return relay(conn, { type: message.type, callId: message.payload.callId }, frame, receivedAt);
       default:
         return assertNever(message);
     }
@@ -118,7 +125,7 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
   };
 
   /** One frame, after the rate limit: checked and handled; a promise when it waits for the database. */
-  const handle = (conn: Connection, data: RawData, isBinary: boolean): void | Promise<void> => {
+  const handle = (conn: Connection, data: RawData, isBinary: boolean, receivedAt: number): void | Promise<void> => {
     if (isBinary) return sendError(conn, 'VALIDATION_FAILED', 'Binary frames are not accepted; send JSON text');
     // `ws` hands over a Buffer (binaryType 'nodebuffer'). A relayed frame is forwarded as these very bytes.
     const frame = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
@@ -132,13 +139,13 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
       if (relayed !== undefined) {
         type = relayed.type;
         conn.recentCallId = relayed.callId;
-        done = relay(conn, relayed, frame);
+        done = relay(conn, relayed, frame, receivedAt);
       } else {
         if (!isUtf8(frame)) return invalidUtf8(conn);
         const decoded = decodeClientMessage(frame.toString('utf8'));
         if (!decoded.ok) return sendError(conn, decoded.code, decoded.error, decoded.callId);
         type = decoded.message.type;
-        done = dispatch(conn, decoded.message, frame);
+        done = dispatch(conn, decoded.message, frame, receivedAt);
       }
       if (done !== undefined) return done.catch((error: unknown) => failed(conn, type, error));
     } catch (error) {
@@ -146,8 +153,8 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
     }
   };
 
-  const admit = (conn: Connection, data: RawData, isBinary: boolean): void => {
-    if (!conn.bucket.take()) {
+  const admit = (conn: Connection, data: RawData, isBinary: boolean, receivedAt: number): void => {
+    if (!conn.bucket.take(receivedAt)) {
       conn.throttled += 1;
       if (conn.throttled > config.rateLimits.wsMessageBurst) {
         conn.socket.close(CLOSE_CODES.RATE_LIMITED, 'Rate limit exceeded');
@@ -158,11 +165,11 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
     conn.throttled = 0;
     // The common case, nothing pending: handled now, without a closure per frame.
     if (conn.pending === null) {
-      const waiting = handle(conn, data, isBinary);
+      const waiting = handle(conn, data, isBinary, receivedAt);
       if (waiting !== undefined) inTurn(conn, () => waiting);
       return;
     }
-    inTurn(conn, () => handle(conn, data, isBinary));
+    inTurn(conn, () => handle(conn, data, isBinary, receivedAt));
   };
 
   /** A frame as `ws` hands it over: the hub learns whether its read holds more (how to write what it sends). */
@@ -172,7 +179,8 @@ export const signalingRoutes: FastifyPluginAsync = async (app) => {
     if (conn.socket.readyState !== conn.socket.OPEN) return;
     hub.handlingFrame(!readHoldsMore(conn.socket));
     try {
-      admit(conn, data, isBinary);
+      // One clock read a frame, for the rate limit and the relay's latency.
+      admit(conn, data, isBinary, performance.now());
     } finally {
       hub.frameHandled();
     }
