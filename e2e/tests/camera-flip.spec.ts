@@ -95,9 +95,6 @@ test('on a device with a front and a back camera, Switch camera swaps the camera
     const alice = await openAs(browser, baseURL!, await newUser('alice'), { setup: twoFacingCameras });
     const bob = await open(await newUser('bob'));
     await connectCall(alice, bob);
-    // The new camera's first frames take a moment to be encoded at their size on a busy machine: expectMediaFlowing
-    // polls for them.
-    const expectBobSeesVideo = () => expectMediaFlowing(bob.page);
 
     const flip = alice.page.getByRole('button', { name: 'Switch camera', exact: true });
     await expect(flip).toBeVisible();
@@ -114,7 +111,8 @@ test('on a device with a front and a back camera, Switch camera swaps the camera
     await flip.click();
     await expect.poll(() => sentCamera(alice.page), { message: 'the back camera is sent' }).toEqual(back);
     await expect(alice.page.getByTestId('in-call')).toHaveAttribute('data-phase', 'connected');
-    await expectBobSeesVideo();
+    // The new camera's first frames take a moment on a busy machine: expectMediaFlowing polls for them.
+    await expectMediaFlowing(bob.page);
     // The preview shows the camera that is sent.
     const previewed = await alice.page.getByTestId('local-video').evaluate((video: HTMLVideoElement) => {
       const stream = video.srcObject;
@@ -124,7 +122,7 @@ test('on a device with a front and a back camera, Switch camera swaps the camera
 
     await flip.click();
     await expect.poll(() => sentCamera(alice.page), { message: 'the front camera again' }).toEqual(front);
-    await expectBobSeesVideo();
+    await expectMediaFlowing(bob.page);
 
     // With the camera off there is nothing to switch.
     await alice.page.getByRole('button', { name: 'Turn camera off', exact: true }).click();

@@ -10,6 +10,9 @@ export interface BusStats {
 }
 const RELAYED_TYPES: readonly RelayedType[] = ['webrtc:offer', 'webrtc:answer', 'webrtc:ice-candidate'];
 
+/** At most one relayed frame in this many milliseconds is timed for `parley_ws_relay_seconds` (50 a second). */
+export const RELAY_TIMING_MS = 20;
+
 /** Prometheus metrics of one app instance (its own registry, so tests can run several apps in one process). */
 export function createMetrics() {
   const registry = new Registry();
@@ -85,7 +88,7 @@ export function createMetrics() {
     },
     relayLatency: new Histogram({
       name: 'parley_ws_relay_seconds',
-      help: 'Time from receiving a signaling frame to handing it to the peer socket (at most one relayed frame in 20 ms is timed)',
+      help: `Time from receiving a signaling frame to handing it to the peer socket (at most one relayed frame in ${RELAY_TIMING_MS} ms is timed)`,
       buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
       ...opts,
     }),

@@ -15,6 +15,7 @@ import type { RawData, WebSocket } from 'ws';
 import { bearerToken, type AuthSession } from '../auth/plugin.js';
 import { AppError, errorBody } from '../http/errors.js';
 import { upgradeOriginCheck } from '../http/origin.js';
+import { RELAY_TIMING_MS } from '../observability/metrics.js';
 import type { Connection } from './hub.js';
 import { AccountWatch } from './account-watch.js';
 import { readHoldsMore } from './read-state.js';
@@ -40,9 +41,6 @@ function tokenOf(request: FastifyRequest): string | undefined {
   const token = query?.['token'];
   return typeof token === 'string' && token.length > 0 ? token : undefined;
 }
-
-/** At most one relayed frame in this many milliseconds is timed for `parley_ws_relay_seconds` (50 a second). */
-const RELAY_TIMING_MS = 20;
 
 /**
  * `/api/v1/ws` (and `/ws`): authenticates at upgrade, then decodes every frame with the protocol's validator and
